@@ -1,0 +1,183 @@
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { classifyResponse } from '../connectors/classify.js';
+import { RetryableError, PermanentError, DeliveryError } from '../connectors/errors.js';
+import { redact, redactHeaders } from '../connectors/masking.js';
+import type { Http, HttpRequest, HttpResponse } from '../connectors/types.js';
+import { assertPublicHost, BlockedTargetError, publicOnlyLookup } from './address-guard.js';
+
+export interface Exchange {
+  startedAt: string;
+  durationMs: number;
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  response?: { status: number; headers: Record<string, string>; body: string };
+  error?: string;
+}
+
+export interface HttpOptions {
+  /** Values to mask in everything recorded. */
+  secrets?: string[];
+  dryRun?: boolean;
+  connectTimeoutMs?: number;
+  timeoutMs?: number;
+  /** Refuse loopback/private targets, checked on the resolved address (runtime registrations). */
+  publicTargetsOnly?: boolean;
+  userAgent?: string;
+}
+
+export interface RecordingHttp extends Http {
+  readonly exchanges: Exchange[];
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+const agents = new Map<string, Agent>();
+function agentFor(connectTimeoutMs: number, publicOnly: boolean): Agent {
+  const key = `${connectTimeoutMs}:${publicOnly}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({
+      connect: { timeout: connectTimeoutMs, ...(publicOnly ? { lookup: publicOnlyLookup } : {}) },
+      keepAliveTimeout: 4_000,
+    });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+export async function closeHttpAgents(): Promise<void> {
+  const all = [...agents.values()];
+  agents.clear();
+  await Promise.all(all.map((a) => a.close().catch(() => undefined)));
+}
+
+function prepare(req: HttpRequest, userAgent: string): { headers: Record<string, string>; body?: string | Buffer } {
+  const headers: Record<string, string> = { 'user-agent': userAgent };
+  let body = req.body;
+  if (req.json !== undefined) {
+    body = JSON.stringify(req.json);
+    headers['content-type'] = 'application/json';
+  }
+  for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value;
+  return { headers, body };
+}
+
+function textOf(body: string | Buffer | undefined): string | undefined {
+  if (body === undefined) return undefined;
+  return typeof body === 'string' ? body : body.toString('utf8');
+}
+
+function responseOf(status: number, headers: Record<string, string>, body: string): HttpResponse {
+  return { status, headers, body, json: <T>() => JSON.parse(body) as T };
+}
+
+function flatHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > max) {
+      body.destroy();
+      break;
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function networkError(err: unknown, timeoutMs: number): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  if (e instanceof BlockedTargetError || e?.code === 'EBLOCKED' || e?.cause?.code === 'EBLOCKED') {
+    return new PermanentError(`refused: ${(e.cause ?? e).message} (start the daemon with --allow-private-targets to allow it)`);
+  }
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return new RetryableError(`timed out after ${timeoutMs / 1000} s`);
+  const code = e?.code ?? e?.cause?.code;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new RetryableError('connect timed out');
+  if (code === 'ECONNREFUSED') return new RetryableError('connection refused');
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return new RetryableError('connection reset by the server');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new RetryableError('host not found (DNS)');
+  return new RetryableError(`network error: ${e?.message ?? String(err)}${code ? ` (${code})` : ''}`);
+}
+
+/** The one door to the network: timeouts, no redirects, masking, classification, and a record of every exchange. */
+export function createHttp(options: HttpOptions = {}): RecordingHttp {
+  const secrets = [...(options.secrets ?? [])].filter((s) => s.length >= 4);
+  const exchanges: Exchange[] = [];
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const userAgent = options.userAgent ?? 'vidhook/0.1';
+  const dryRun = options.dryRun === true;
+
+  async function request(req: HttpRequest): Promise<HttpResponse> {
+    const { headers, body } = prepare(req, userAgent);
+    const exchange: Exchange = {
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+      request: {
+        method: req.method,
+        url: redact(req.url, secrets),
+        headers: redactHeaders(headers, secrets),
+        body: body === undefined ? undefined : redact(textOf(body)!, secrets),
+      },
+    };
+    exchanges.push(exchange);
+    const started = performance.now();
+
+    let res: HttpResponse;
+    if (dryRun) {
+      const answer = req.dryRunResponse ?? { status: 200, body: {} };
+      const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+      res = responseOf(answer.status, answer.headers ?? {}, text);
+    } else {
+      try {
+        if (options.publicTargetsOnly) await assertPublicHost(new URL(req.url).hostname);
+        const answer = await undiciRequest(req.url, {
+          method: req.method,
+          headers,
+          body,
+          dispatcher: agentFor(connectTimeoutMs, options.publicTargetsOnly === true),
+          signal: AbortSignal.timeout(timeoutMs),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        const text = await readCapped(answer.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+        res = responseOf(answer.statusCode, flatHeaders(answer.headers), text);
+      } catch (err) {
+        const failure = networkError(err, timeoutMs);
+        exchange.error = redact(failure.message, secrets);
+        exchange.durationMs = Math.round(performance.now() - started);
+        throw failure;
+      }
+    }
+    exchange.durationMs = Math.round(performance.now() - started);
+    exchange.response = { status: res.status, headers: res.headers, body: redact(res.body, secrets) };
+
+    const accepted = req.acceptStatus ? req.acceptStatus(res.status) : res.status >= 200 && res.status < 300;
+    if (!accepted) {
+      const failure = classifyResponse(res);
+      failure.message = redact(failure.message, secrets);
+      throw failure;
+    }
+    return res;
+  }
+
+  return {
+    request,
+    dryRun,
+    exchanges,
+    addSecret(value: string) {
+      if (value.length >= 4 && !secrets.includes(value)) secrets.push(value);
+    },
+  };
+}
