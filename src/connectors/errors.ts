@@ -7,11 +7,16 @@ export abstract class DeliveryError extends Error {
   }
 }
 
-/** Try again later; `afterMs` is the delay the service asked for, if it named one. */
+/**
+ * Try again later; `afterMs` is the delay the service asked for, if it named one.
+ * `rateLimited` says the whole destination must wait that long, not just this delivery.
+ */
 export class RetryableError extends DeliveryError {
   readonly retryable = true;
-  constructor(message: string, readonly afterMs?: number, status?: number) {
+  readonly rateLimited: boolean;
+  constructor(message: string, readonly afterMs?: number, status?: number, options: { rateLimited?: boolean } = {}) {
     super(message, status);
+    this.rateLimited = options.rateLimited ?? status === 429;
   }
 }
 

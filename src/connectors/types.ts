@@ -70,6 +70,8 @@ export interface Connector<S = Record<string, unknown>> {
   deliver(event: Envelope, dest: Destination<S>, http: Http, ctx: DeliveryContext): Promise<void>;
   /** A cheap credentials check for `destinations test` and `doctor`. */
   check?(dest: Destination<S>, http: Http, ctx: DeliveryContext): Promise<string | void>;
+  /** Asks the service to validate the event without recording it (GA4's debug endpoint); returns its messages. */
+  validate?(event: Envelope, dest: Destination<S>, http: Http, ctx: DeliveryContext): Promise<string[]>;
   /** A warning for settings that work but look unusual (a host that is not the service's own). */
   warnings?(settings: S): string[];
   limits?: { concurrency?: number; perSecond?: number };
