@@ -1,0 +1,82 @@
+import { createHttp, type Exchange } from '../delivery/http.js';
+import { secretValues, type ResolvedDestination } from '../delivery/dispatcher.js';
+import { SkipDelivery, DeliveryError } from '../connectors/errors.js';
+import type { ConnectorState } from '../connectors/types.js';
+import type { Envelope } from '../events/index.js';
+import type { Output } from './output.js';
+
+export interface RenderedDestination {
+  destination: string;
+  connector: string;
+  requests: Exchange['request'][];
+  skipped?: string;
+  error?: string;
+  validation?: string[];
+}
+
+function memoryState(): ConnectorState {
+  const map = new Map<string, string>();
+  return {
+    get: async (k) => map.get(k),
+    set: async (k, v) => void map.set(k, v),
+    delete: async (k) => void map.delete(k),
+  };
+}
+
+/** Runs each connector against a transport that records and sends nothing. */
+export async function runDryRun(event: Envelope, destinations: ResolvedDestination[], options: { validate: boolean }): Promise<RenderedDestination[]> {
+  const results: RenderedDestination[] = [];
+  for (const resolved of destinations) {
+    const { connector, dest } = resolved;
+    const ctx = { state: memoryState(), now: () => new Date() };
+    const result: RenderedDestination = { destination: dest.name, connector: connector.kind, requests: [] };
+    if (options.validate && connector.validate) {
+      const http = createHttp({ secrets: secretValues(resolved) });
+      try {
+        result.validation = await connector.validate(event, dest, http, ctx);
+      } catch (err) {
+        result.error = (err as Error).message;
+      }
+      result.requests = http.exchanges.map((x) => x.request);
+    } else {
+      const http = createHttp({ secrets: secretValues(resolved), dryRun: true });
+      try {
+        await connector.deliver(event, dest, http, ctx);
+      } catch (err) {
+        if (err instanceof SkipDelivery) result.skipped = err.reason;
+        else result.error = err instanceof DeliveryError ? err.message : `connector error: ${(err as Error).message}`;
+      }
+      result.requests = http.exchanges.map((x) => x.request);
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+function prettyBody(body: string | undefined): string {
+  if (!body) return '';
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
+
+export function printDryRun(out: Output, event: Envelope, rendered: RenderedDestination[]): void {
+  const c = out.color;
+  out.line(c.dim(`# ${event.type} ${event.id} — dry run, nothing sent`));
+  if (rendered.length === 0) out.line(`no destination takes ${event.type}`);
+  for (const r of rendered) {
+    out.line();
+    out.line(c.bold(`── ${r.destination} (${r.connector}) ──`));
+    if (r.skipped) out.line(c.dim(`skipped: ${r.skipped}`));
+    if (r.error) out.line(c.red(`refused: ${r.error}`));
+    if (r.validation) out.line(r.validation.length ? c.red(`validation: ${r.validation.join('; ')}`) : c.green('validation: no problems'));
+    if (!r.skipped && !r.error && r.requests.length === 0) out.line(c.dim('no HTTP request'));
+    for (const req of r.requests) {
+      out.line(`${c.cyan(req.method)} ${req.url}`);
+      for (const [name, value] of Object.entries(req.headers)) out.line(`${c.dim(`${name}:`)} ${value}`);
+      if (req.body) out.line(`\n${prettyBody(req.body)}`);
+    }
+  }
+}

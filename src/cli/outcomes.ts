@@ -1,0 +1,48 @@
+import type { ResolvedDestination } from '../delivery/dispatcher.js';
+import type { Delivery, Store } from '../store/types.js';
+import { table, type Output } from './output.js';
+
+export interface DeliveryOutcome {
+  destination: string;
+  connector: string;
+  deliveryId: string;
+  state: Delivery['state'];
+  attempts: number;
+  statusCode?: number;
+  durationMs?: number;
+  error?: string;
+}
+
+export async function outcomesOf(store: Store, deliveries: Delivery[], destinations: ResolvedDestination[]): Promise<DeliveryOutcome[]> {
+  return Promise.all(
+    deliveries.map(async (d) => {
+      const [last] = await store.listAttempts({ deliveryId: d.id, limit: 1 });
+      return {
+        destination: d.destination,
+        connector: destinations.find((r) => r.dest.name === d.destination)?.connector.kind ?? 'unknown',
+        deliveryId: d.id,
+        state: d.state,
+        attempts: d.attempts,
+        ...(last?.statusCode !== undefined ? { statusCode: last.statusCode } : {}),
+        ...(last ? { durationMs: last.durationMs } : {}),
+        ...(d.lastError ? { error: d.lastError } : {}),
+      };
+    }),
+  );
+}
+
+export function printOutcomes(out: Output, outcomes: DeliveryOutcome[]): void {
+  const c = out.color;
+  const rows = outcomes.map((o) => {
+    const mark = o.state === 'succeeded' ? c.green('✓') : o.state === 'skipped' ? c.dim('–') : o.state === 'failed' ? c.red('✗') : c.yellow('…');
+    const detail =
+      o.state === 'succeeded'
+        ? `${o.statusCode ?? ''} in ${o.durationMs ?? 0} ms`.trim()
+        : o.state === 'skipped'
+          ? (o.error ?? '')
+          : (o.error ?? "");
+    const state = o.state === 'succeeded' ? 'delivered' : o.state;
+    return [mark, o.destination, c.dim(o.connector), state, detail];
+  });
+  for (const line of table(rows)) out.line(line);
+}

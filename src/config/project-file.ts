@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { cosmiconfig } from 'cosmiconfig';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { ConfigError } from './errors.js';
+import { parseDuration } from './duration.js';
+
+const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(String(v)) !== undefined, {
+  message: 'must be a duration such as 0s, 5s, 5m, 2h or 7d',
+});
+
+const retrySchema = z
+  .object({
+    schedule: z.array(duration).min(1, { message: 'needs at least one step' }).optional(),
+    deadline: duration.optional(),
+  })
+  .strict();
+
+export const projectSchema = z
+  .object({
+    destinations: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    retry: retrySchema.optional(),
+    server: z
+      .object({
+        host: z.string().optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        token: z.string().optional(),
+        allowPrivateTargets: z.boolean().optional(),
+        maxBodyBytes: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    http: z.object({ timeout: duration.optional(), connectTimeout: duration.optional() }).strict().optional(),
+    events: z
+      .object({ custom: z.array(z.string().regex(/^[a-zA-Z0-9_]+(\.[a-zA-Z0-9_]+)*$/, { message: 'must be dot-separated words' })).optional() })
+      .strict()
+      .optional(),
+    retention: duration.optional(),
+  })
+  .strict();
+
+export type ProjectConfig = z.output<typeof projectSchema>;
+
+export interface LoadedProjectFile {
+  file?: string;
+  config: ProjectConfig;
+}
+
+const MODULE = 'vidhook';
+
+/** The project file: `--config`/VIDHOOK_CONFIG, else searched from the working directory up. */
+export async function loadProjectFile(options: { configPath?: string; cwd: string }): Promise<LoadedProjectFile> {
+  const explorer = cosmiconfig(MODULE, {
+    searchStrategy: 'project',
+    searchPlaces: [
+      'package.json',
+      `${MODULE}.config.json`,
+      `${MODULE}.config.yaml`,
+      `${MODULE}.config.yml`,
+      `${MODULE}.config.js`,
+      `${MODULE}.config.mjs`,
+      `${MODULE}.config.cjs`,
+      `${MODULE}.config.ts`,
+      `.${MODULE}rc`,
+      `.${MODULE}rc.json`,
+      `.${MODULE}rc.yaml`,
+      `.${MODULE}rc.yml`,
+      `.${MODULE}rc.js`,
+      `.${MODULE}rc.mjs`,
+    ],
+  });
+  let result;
+  try {
+    if (options.configPath) {
+      const path = resolve(options.cwd, options.configPath);
+      if (!existsSync(path)) throw new ConfigError(`config file not found (check --config or VIDHOOK_CONFIG)`, { file: options.configPath });
+      result = await explorer.load(path);
+    } else {
+      result = await explorer.search(options.cwd);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const file = (err as { filepath?: string }).filepath ?? options.configPath;
+    throw new ConfigError(`cannot be read: ${(err as Error).message.split('\n')[0]}`, { file });
+  }
+  if (!result || result.isEmpty) return { file: result?.filepath, config: {} };
+  const parsed = projectSchema.safeParse(result.config ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path.map(String);
+    const destination = path[0] === 'destinations' ? path[1] : undefined;
+    const setting = destination ? path.slice(2).join('.') || undefined : path.join('.') || undefined;
+    const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+    throw new ConfigError(message, { file: result.filepath, destination, setting });
+  }
+  return { file: result.filepath, config: parsed.data };
+}

@@ -1,0 +1,14 @@
+import { secretKeys } from '../connectors/settings.js';
+import { maskSecret } from '../connectors/masking.js';
+import type { ResolvedDestination } from '../delivery/dispatcher.js';
+
+/** A destination's settings with every secret masked, for display and --json. */
+export function maskedSettings({ connector, dest }: ResolvedDestination): Record<string, unknown> {
+  const secrets = new Set(secretKeys(connector.settings));
+  return Object.fromEntries(
+    Object.entries(dest.settings as Record<string, unknown>).map(([key, value]) => [
+      key,
+      secrets.has(key) && typeof value === 'string' ? maskSecret(value) : value,
+    ]),
+  );
+}

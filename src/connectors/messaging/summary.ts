@@ -1,0 +1,252 @@
+import type { Envelope } from '../../events/index.js';
+import { formatDuration, linkable, truncate } from './text.js';
+
+// What a chat message says about an event, before any service's format or escaping:
+// Slack, Teams and Discord each render this one summary their own way.
+
+export type Tone = 'success' | 'failure' | 'info';
+
+export interface Fact {
+  label: string;
+  value: string;
+  /** Too long to sit in a narrow column (a prompt): rendered full width. */
+  long?: boolean;
+}
+
+export interface EventSummary {
+  id: string;
+  type: string;
+  timestamp: string;
+  emoji: string;
+  /** What happened, in a few words: "Video ready". */
+  headline: string;
+  tone: Tone;
+  /** What or whom it happened to: a video title, a person. User text. */
+  subject?: string;
+  /** Where to watch or open it. */
+  link?: { url: string; label: string };
+  /** A longer user text: the video description or the error message. */
+  description?: string;
+  facts: Fact[];
+  imageUrl?: string;
+  /** A one-line plain-text version for notifications and screen readers. */
+  oneLine: string;
+}
+
+// Budgets before escaping; each renderer enforces its own service's limits again afterwards.
+export const SUMMARY_LIMITS = { subject: 250, description: 1500, factLabel: 80, factValue: 900, longFactValue: 1500, facts: 10, tags: 20 };
+
+type Data = Record<string, unknown>;
+
+function record(value: unknown): Data | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Data) : undefined;
+}
+
+function text(from: Data | undefined, key: string): string | undefined {
+  const value = from?.[key];
+  if (typeof value === 'string') return value.trim() || undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function number(from: Data | undefined, key: string): number | undefined {
+  const value = from?.[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+class FactList {
+  readonly items: Fact[] = [];
+  add(label: string, value: string | undefined, long = false): this {
+    if (value === undefined || value === '' || this.items.length >= SUMMARY_LIMITS.facts) return this;
+    const max = long ? SUMMARY_LIMITS.longFactValue : SUMMARY_LIMITS.factValue;
+    this.items.push({ label: truncate(label, SUMMARY_LIMITS.factLabel), value: truncate(value, max), ...(long ? { long } : {}) });
+    return this;
+  }
+}
+
+/** "Maya Chen (maya.chen@example.com)", else whatever identifies the user best. */
+export function personLabel(user: Data | undefined): string | undefined {
+  if (!user) return undefined;
+  const name = text(user, 'name') ?? ([text(user, 'firstName'), text(user, 'lastName')].filter(Boolean).join(' ') || undefined);
+  const email = text(user, 'email');
+  if (name && email) return `${name} (${email})`;
+  return name ?? email ?? text(user, 'id');
+}
+
+function resolution(video: Data): string | undefined {
+  const [w, h] = [number(video, 'width'), number(video, 'height')];
+  return w && h ? `${w}×${h}` : undefined;
+}
+
+function tagList(video: Data): string | undefined {
+  const tags = Array.isArray(video.tags) ? video.tags.filter((t): t is string => typeof t === 'string' && t.trim() !== '') : [];
+  if (tags.length === 0) return undefined;
+  const shown = tags.slice(0, SUMMARY_LIMITS.tags).join(', ');
+  return tags.length > SUMMARY_LIMITS.tags ? `${shown} and ${tags.length - SUMMARY_LIMITS.tags} more` : shown;
+}
+
+function durationOf(seconds: number | undefined): string | undefined {
+  return seconds === undefined ? undefined : formatDuration(seconds);
+}
+
+function videoFacts(facts: FactList, video: Data, user: Data | undefined): void {
+  facts
+    .add('Duration', durationOf(number(video, 'durationSec')))
+    .add('Resolution', resolution(video))
+    .add('Model', text(video, 'model'))
+    .add('Format', text(video, 'format'))
+    .add('Created by', personLabel(user))
+    .add('Tags', tagList(video))
+    .add('Prompt', text(video, 'prompt'), true);
+}
+
+interface Parts extends Omit<EventSummary, 'id' | 'type' | 'timestamp' | 'oneLine' | 'facts'> {
+  facts: FactList;
+}
+
+function videoGenerated(data: Data): Parts {
+  const video = record(data.video) ?? {};
+  const status = text(video, 'status');
+  const facts = new FactList();
+  if (status) facts.add('Status', status);
+  videoFacts(facts, video, record(data.user));
+  const url = linkable(text(video, 'url'));
+  return {
+    emoji: '🎞️',
+    headline: 'Video generated',
+    tone: 'info',
+    subject: text(video, 'title') ?? text(video, 'id'),
+    link: url ? { url, label: 'Open video' } : undefined,
+    description: text(video, 'description'),
+    facts,
+    imageUrl: linkable(text(video, 'thumbnailUrl')),
+  };
+}
+
+function videoCompleted(data: Data): Parts {
+  const video = record(data.video) ?? {};
+  const facts = new FactList();
+  videoFacts(facts, video, record(data.user));
+  const url = linkable(text(video, 'url'));
+  return {
+    emoji: '🎬',
+    headline: 'Video ready',
+    tone: 'success',
+    subject: text(video, 'title') ?? text(video, 'id'),
+    link: url ? { url, label: 'Watch video' } : undefined,
+    description: text(video, 'description'),
+    facts,
+    imageUrl: linkable(text(video, 'thumbnailUrl')),
+  };
+}
+
+function videoFailed(data: Data): Parts {
+  const video = record(data.video) ?? {};
+  const error = record(data.error);
+  const facts = new FactList()
+    .add('Error code', text(error, 'code'))
+    .add('Model', text(video, 'model'))
+    .add('Video ID', text(video, 'id'))
+    .add('Created by', personLabel(record(data.user)))
+    .add('Prompt', text(video, 'prompt'), true);
+  const url = linkable(text(video, 'url'));
+  return {
+    emoji: '⚠️',
+    headline: 'Video generation failed',
+    tone: 'failure',
+    subject: text(video, 'title') ?? text(video, 'id'),
+    link: url ? { url, label: 'Open video' } : undefined,
+    description: text(error, 'message'),
+    facts,
+  };
+}
+
+function userRegistered(data: Data): Parts {
+  const user = record(data.user) ?? {};
+  const place = [text(user, 'city'), text(user, 'country')].filter(Boolean).join(', ') || undefined;
+  const facts = new FactList()
+    .add('Email', text(user, 'email'))
+    .add('Company', text(user, 'company'))
+    .add('Plan', text(user, 'plan'))
+    .add('Location', place)
+    .add('User ID', text(user, 'id'));
+  const name = text(user, 'name') ?? ([text(user, 'firstName'), text(user, 'lastName')].filter(Boolean).join(' ') || undefined);
+  return { emoji: '👋', headline: 'New user signed up', tone: 'success', subject: name ?? text(user, 'email') ?? text(user, 'id'), facts };
+}
+
+function sessionStarted(data: Data): Parts {
+  const session = record(data.session) ?? {};
+  const facts = new FactList().add('Session', text(session, 'id')).add('Started at', text(session, 'startedAt'));
+  return { emoji: '▶️', headline: 'Session started', tone: 'info', subject: personLabel(record(data.user)), facts };
+}
+
+function sessionEnded(data: Data): Parts {
+  const session = record(data.session) ?? {};
+  const facts = new FactList()
+    .add('Duration', durationOf(number(session, 'durationSec')))
+    .add('Videos generated', text(session, 'videosGenerated'))
+    .add('Session', text(session, 'id'))
+    .add('Ended at', text(session, 'endedAt'));
+  return { emoji: '⏹️', headline: 'Session ended', tone: 'info', subject: personLabel(record(data.user)), facts };
+}
+
+// A custom event's data is free-form: show its leaves as facts, in order.
+function leaves(value: unknown, path: string, out: Array<[string, string]>, depth = 0): void {
+  if (out.length > SUMMARY_LIMITS.facts || depth > 4) return;
+  if (value === null || value === undefined) return;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    if (String(value).trim() !== '') out.push([path, String(value)]);
+  } else if (Array.isArray(value)) {
+    if (value.every((v) => typeof v !== 'object' || v === null)) {
+      if (value.length > 0) out.push([path, value.map(String).join(', ')]);
+    } else value.forEach((v, i) => leaves(v, `${path}[${i}]`, out, depth + 1));
+  } else {
+    for (const [key, v] of Object.entries(value as Data)) leaves(v, path ? `${path}.${key}` : key, out, depth + 1);
+  }
+}
+
+function custom(type: string, data: Data): Parts {
+  const found: Array<[string, string]> = [];
+  leaves(data, '', found);
+  const facts = new FactList();
+  for (const [label, value] of found) facts.add(label, value, value.length > 200);
+  const video = record(data.video);
+  const url = linkable(text(video, 'url') ?? text(data, 'url'));
+  return {
+    emoji: '📣',
+    headline: type,
+    tone: 'info',
+    subject: text(video, 'title') ?? text(data, 'title') ?? personLabel(record(data.user)),
+    link: url ? { url, label: 'Open' } : undefined,
+    facts,
+  };
+}
+
+const BUILDERS: Record<string, (data: Data) => Parts> = {
+  'video.generated': videoGenerated,
+  'video.completed': videoCompleted,
+  'video.failed': videoFailed,
+  'user.registered': userRegistered,
+  'session.started': sessionStarted,
+  'session.ended': sessionEnded,
+};
+
+export function summarize(event: Envelope): EventSummary {
+  const data = record(event.data) ?? {};
+  const build = BUILDERS[event.type];
+  const parts = build ? build(data) : custom(event.type, data);
+  const subject = parts.subject === undefined ? undefined : truncate(parts.subject, SUMMARY_LIMITS.subject);
+  const description = parts.description === undefined ? undefined : truncate(parts.description, SUMMARY_LIMITS.description);
+  const duration = parts.facts.items.find((f) => f.label === 'Duration')?.value;
+  const oneLine = `${parts.headline}${subject ? `: ${subject}` : ''}${duration ? ` (${duration})` : ''}`;
+  return {
+    ...parts,
+    id: event.id,
+    type: event.type,
+    timestamp: event.timestamp,
+    subject,
+    description,
+    facts: parts.facts.items,
+    oneLine,
+  };
+}

@@ -1,0 +1,59 @@
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface CircuitOptions {
+  /** Consecutive failures that open the circuit. */
+  threshold: number;
+  /** First pause; each failed probe doubles it, up to `maxCooldownMs`. */
+  cooldownMs: number;
+  maxCooldownMs: number;
+}
+
+export const DEFAULT_CIRCUIT: CircuitOptions = { threshold: 5, cooldownMs: 30_000, maxCooldownMs: 10 * 60_000 };
+
+/** Per destination: after repeated failures, stop sending and probe with one delivery now and then. */
+export class CircuitBreaker {
+  private failures = 0;
+  private cooldown: number;
+  private openUntil = 0;
+  private probing = false;
+
+  constructor(private readonly options: CircuitOptions = DEFAULT_CIRCUIT, private readonly now: () => number = Date.now) {
+    this.cooldown = options.cooldownMs;
+  }
+
+  get state(): CircuitState {
+    if (this.failures < this.options.threshold) return 'closed';
+    return this.now() >= this.openUntil ? 'half_open' : 'open';
+  }
+
+  /** How many deliveries may start now: none while open, one probe when half-open. */
+  allowance(wanted: number): number {
+    const state = this.state;
+    if (state === 'closed') return wanted;
+    if (state === 'half_open' && !this.probing) {
+      this.probing = true;
+      return Math.min(1, wanted);
+    }
+    return 0;
+  }
+
+  reopensAt(): number {
+    return this.openUntil;
+  }
+
+  success(): void {
+    this.failures = 0;
+    this.probing = false;
+    this.cooldown = this.options.cooldownMs;
+  }
+
+  failure(): void {
+    const wasProbe = this.probing;
+    this.probing = false;
+    this.failures++;
+    if (this.failures >= this.options.threshold) {
+      if (wasProbe) this.cooldown = Math.min(this.cooldown * 2, this.options.maxCooldownMs);
+      this.openUntil = this.now() + this.cooldown;
+    }
+  }
+}

@@ -1,0 +1,319 @@
+import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/errors.js';
+import type { AnyConnector, ConnectorState, DeliveryContext, Destination } from '../connectors/types.js';
+import { secretKeys } from '../connectors/settings.js';
+import type { Attempt, AttemptOutcome, LeasedDelivery, NewAttempt, Store } from '../store/types.js';
+import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
+import { createHttp, DEFAULT_TIMEOUT_MS } from './http.js';
+import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import { TokenBucket } from './token-bucket.js';
+
+export interface ResolvedDestination {
+  dest: Destination;
+  connector: AnyConnector;
+}
+
+export interface DispatcherOptions {
+  store: Store;
+  destinations: () => ResolvedDestination[];
+  retry?: RetryPolicy;
+  timeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Must exceed the request timeout, so a slow answer is not sent twice. */
+  leaseMs?: number;
+  circuit?: CircuitOptions;
+  /** Runtime registrations may not reach private addresses unless allowed. */
+  allowPrivateTargets?: boolean;
+  /** Longest idle sleep of a lane before it looks at the store again. */
+  pollMs?: number;
+  onAttempt?: (attempt: NewAttempt) => void;
+  /** Deliver only these events' deliveries (the CLI's in-process run). */
+  onlyEvents?: string[];
+  /** Called when a destination is disabled by its endpoint (410 Gone, unknown webhook). */
+  onDisabled?: (destination: string, reason: string) => void | Promise<void>;
+}
+
+export const DISABLED_KEY = 'disabled';
+export const destinationScope = (name: string) => `destination:${name}`;
+
+export function connectorState(store: Store, destination: string): ConnectorState {
+  const scope = `connector:${destination}`;
+  return {
+    get: (key) => store.stateGet(scope, key),
+    set: (key, value) => store.stateSet(scope, key, value),
+    delete: (key) => store.stateDelete(scope, key),
+  };
+}
+
+export function secretValues(resolved: ResolvedDestination): string[] {
+  const settings = resolved.dest.settings as Record<string, unknown>;
+  return secretKeys(resolved.connector.settings)
+    .map((key) => settings[key])
+    .filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+export class LeaseConfigError extends Error {
+  readonly code = 'config_error';
+}
+
+/** One destination's queue: its own concurrency, rate limit and circuit, so no lane waits on another. */
+class Lane {
+  inflight = 0;
+  readonly circuit: CircuitBreaker;
+  private bucket?: TokenBucket;
+  private pausedUntil = 0;
+  private timer?: NodeJS.Timeout;
+  private pumping = false;
+  private again = false;
+
+  constructor(private readonly dispatcher: Dispatcher, public resolved: ResolvedDestination, circuit: CircuitOptions) {
+    this.circuit = new CircuitBreaker(circuit);
+    const perSecond = resolved.connector.limits?.perSecond;
+    if (perSecond) this.bucket = new TokenBucket(perSecond);
+  }
+
+  get name(): string {
+    return this.resolved.dest.name;
+  }
+
+  get concurrency(): number {
+    return this.resolved.connector.limits?.concurrency ?? 4;
+  }
+
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+  }
+
+  wake(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    if (this.dispatcher.stopped) return;
+    this.timer = setTimeout(() => this.wake(), Math.max(5, Math.min(ms, this.dispatcher.pollMs)));
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        await this.pumpOnce();
+      } while (this.again && !this.dispatcher.stopped);
+    } catch (err) {
+      this.dispatcher.reportError(err);
+      this.schedule(1000);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async pumpOnce(): Promise<void> {
+    if (this.dispatcher.stopped) return;
+    const now = Date.now();
+    if (!this.resolved.dest.enabled || (await this.dispatcher.isDisabled(this.name))) return this.schedule(this.dispatcher.pollMs);
+    if (now < this.pausedUntil) return this.schedule(this.pausedUntil - now);
+    if (this.circuit.state === 'open') return this.schedule(this.circuit.reopensAt() - now);
+
+    let room = this.concurrency - this.inflight;
+    if (this.bucket) {
+      if (this.bucket.available() < 1) return this.schedule(this.bucket.waitMs());
+      room = Math.min(room, this.bucket.available());
+    }
+    room = this.circuit.allowance(room);
+    if (room <= 0) return;
+
+    const leased = await this.dispatcher.store.leaseDue(this.name, {
+      now,
+      limit: room,
+      leaseMs: this.dispatcher.leaseMs,
+      eventIds: this.dispatcher.onlyEvents,
+    });
+    this.bucket?.take(leased.length);
+    for (const delivery of leased) {
+      this.inflight++;
+      void this.dispatcher
+        .attempt(this, delivery)
+        .catch((err) => this.dispatcher.reportError(err))
+        .finally(() => {
+          this.inflight--;
+          this.wake();
+        });
+    }
+    if (leased.length === room && room > 0) {
+      this.again = this.inflight < this.concurrency;
+      return;
+    }
+    const next = await this.dispatcher.store.nextDueAt(this.name, this.dispatcher.onlyEvents);
+    this.schedule(next === undefined ? this.dispatcher.pollMs : next - Date.now());
+  }
+}
+
+export class Dispatcher {
+  readonly store: Store;
+  readonly leaseMs: number;
+  readonly pollMs: number;
+  readonly onlyEvents?: string[];
+  stopped = true;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly disabledCache = new Map<string, { value: boolean; at: number }>();
+  private readonly errors: unknown[] = [];
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.store = options.store;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.leaseMs = options.leaseMs ?? this.timeoutMs + 30_000;
+    this.pollMs = options.pollMs ?? 1_000;
+    this.onlyEvents = options.onlyEvents;
+    if (this.leaseMs <= this.timeoutMs + 5_000) {
+      throw new LeaseConfigError(
+        `the lease (${this.leaseMs} ms) must exceed the request timeout (${this.timeoutMs} ms) by at least 5 s, or a slow answer would be sent twice`,
+      );
+    }
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.syncLanes();
+  }
+
+  /** Picks up added, changed or removed destinations. */
+  syncLanes(): void {
+    const current = new Map(this.options.destinations().map((r) => [r.dest.name, r]));
+    for (const [name, lane] of this.lanes) {
+      if (!current.has(name)) {
+        lane.stop();
+        this.lanes.delete(name);
+      }
+    }
+    for (const [name, resolved] of current) {
+      const lane = this.lanes.get(name);
+      if (lane) lane.resolved = resolved;
+      else this.lanes.set(name, new Lane(this, resolved, this.options.circuit ?? DEFAULT_CIRCUIT));
+    }
+    if (!this.stopped) for (const lane of this.lanes.values()) lane.wake();
+  }
+
+  wake(destinations?: Iterable<string>): void {
+    if (this.stopped) return;
+    const names = destinations ? [...destinations] : [...this.lanes.keys()];
+    this.disabledCache.clear();
+    for (const name of names) this.lanes.get(name)?.wake();
+  }
+
+  inflight(): number {
+    let n = 0;
+    for (const lane of this.lanes.values()) n += lane.inflight;
+    return n;
+  }
+
+  circuitStates(): Record<string, CircuitState> {
+    return Object.fromEntries([...this.lanes].map(([name, lane]) => [name, lane.circuit.state]));
+  }
+
+  /** Stops taking work, then waits (bounded) for attempts in flight. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopped = true;
+    for (const lane of this.lanes.values()) lane.stop();
+    const deadline = Date.now() + graceMs;
+    while (this.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  reportError(err: unknown): void {
+    this.errors.push(err);
+    if (this.errors.length > 20) this.errors.shift();
+  }
+
+  async isDisabled(destination: string): Promise<boolean> {
+    const cached = this.disabledCache.get(destination);
+    if (cached && Date.now() - cached.at < 1000) return cached.value;
+    const value = (await this.store.stateGet(destinationScope(destination), DISABLED_KEY)) !== undefined;
+    this.disabledCache.set(destination, { value, at: Date.now() });
+    return value;
+  }
+
+  async attempt(lane: Lane, delivery: LeasedDelivery): Promise<void> {
+    const { dest, connector } = lane.resolved;
+    const http = createHttp({
+      secrets: secretValues(lane.resolved),
+      timeoutMs: this.timeoutMs,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      publicTargetsOnly: dest.source === 'runtime' && !this.options.allowPrivateTargets,
+    });
+    const ctx: DeliveryContext = { state: connectorState(this.store, dest.name), now: () => new Date() };
+    const startedAt = new Date();
+    const number = delivery.attempts + 1;
+    let outcome: AttemptOutcome = 'ok';
+    let error: string | undefined;
+    let settlement: Parameters<Store['settle']>[1];
+
+    try {
+      await connector.deliver(delivery.event, dest, http, ctx);
+      lane.circuit.success();
+      settlement = { state: 'succeeded' };
+    } catch (err) {
+      if (err instanceof SkipDelivery) {
+        outcome = 'skipped';
+        error = err.reason;
+        settlement = { state: 'skipped', error };
+      } else {
+        const failure = err instanceof DeliveryError ? err : new RetryableError(`connector error: ${(err as Error)?.message ?? err}`);
+        error = failure.message;
+        if (failure instanceof RetryableError) {
+          lane.circuit.failure();
+          if (failure.rateLimited && failure.afterMs) lane.pauseFor(failure.afterMs);
+          const policy = dest.retrySchedule ? { ...this.retry, schedule: dest.retrySchedule } : this.retry;
+          const decision = decideRetry(policy, number, Date.now() - delivery.createdAt, failure.afterMs);
+          if (decision.retry) {
+            outcome = 'retrying';
+            settlement = { state: 'retrying', nextAt: Date.now() + decision.delayMs, error };
+          } else {
+            outcome = 'failed';
+            error = `${error} (${decision.reason})`;
+            settlement = { state: 'failed', error };
+          }
+        } else {
+          outcome = 'failed';
+          settlement = { state: 'failed', error };
+          if (failure instanceof EndpointGoneError) await this.disable(dest.name, failure.message);
+        }
+      }
+    }
+
+    const last = http.exchanges.at(-1);
+    const attempt: NewAttempt = {
+      deliveryId: delivery.id,
+      eventId: delivery.eventId,
+      eventType: delivery.eventType,
+      destination: dest.name,
+      number,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      outcome,
+      ...(last?.response ? { statusCode: last.response.status } : {}),
+      ...(error ? { error } : {}),
+      exchanges: http.exchanges,
+    };
+    const settled = await this.store.settle(delivery, settlement, attempt);
+    if (settled) this.options.onAttempt?.(attempt);
+  }
+
+  async disable(destination: string, reason: string): Promise<void> {
+    await this.store.stateSet(destinationScope(destination), DISABLED_KEY, reason);
+    this.disabledCache.delete(destination);
+    await this.options.onDisabled?.(destination, reason);
+  }
+}
+
+export type { Attempt };

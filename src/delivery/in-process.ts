@@ -1,0 +1,44 @@
+import type { Delivery, NewAttempt, Store } from '../store/types.js';
+import { TERMINAL_STATES } from '../store/types.js';
+import { Dispatcher, type ResolvedDestination } from './dispatcher.js';
+import { SHORT_RETRY_SCHEDULE_MS, type RetryPolicy } from './retry-policy.js';
+
+export interface InProcessOptions {
+  store: Store;
+  destinations: ResolvedDestination[];
+  eventIds: string[];
+  retry?: Partial<RetryPolicy>;
+  timeoutMs?: number;
+  onAttempt?: (attempt: NewAttempt) => void;
+}
+
+/** Runs the dispatcher in this process until the given events' deliveries settle (the CLI without a daemon). */
+export async function deliverInProcess(options: InProcessOptions): Promise<Delivery[]> {
+  const { store, eventIds } = options;
+  const dispatcher = new Dispatcher({
+    store,
+    destinations: () => options.destinations,
+    retry: { schedule: SHORT_RETRY_SCHEDULE_MS, jitter: 0, maxDelayMs: 10_000, ...options.retry },
+    timeoutMs: options.timeoutMs,
+    onlyEvents: eventIds,
+    pollMs: 50,
+    onAttempt: options.onAttempt,
+  });
+  const settled = async () => {
+    const all: Delivery[] = [];
+    for (const id of eventIds) all.push(...((await store.getEvent(id))?.deliveries ?? []));
+    return all;
+  };
+  dispatcher.start();
+  try {
+    for (;;) {
+      const deliveries = await settled();
+      const enabled = new Set(options.destinations.filter((d) => d.dest.enabled).map((d) => d.dest.name));
+      const open = deliveries.filter((d) => enabled.has(d.destination) && !TERMINAL_STATES.includes(d.state));
+      if (open.length === 0) return deliveries;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  } finally {
+    await dispatcher.stop();
+  }
+}

@@ -1,0 +1,32 @@
+/** A rate limit of `perSecond` with a burst of the same size. */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(private readonly perSecond: number, private readonly now: () => number = Date.now) {
+    this.tokens = Math.max(1, perSecond);
+    this.updatedAt = now();
+  }
+
+  private refill(): void {
+    const t = this.now();
+    this.tokens = Math.min(Math.max(1, this.perSecond), this.tokens + ((t - this.updatedAt) / 1000) * this.perSecond);
+    this.updatedAt = t;
+  }
+
+  available(): number {
+    this.refill();
+    return Math.floor(this.tokens);
+  }
+
+  take(count = 1): void {
+    this.refill();
+    this.tokens -= count;
+  }
+
+  /** Milliseconds until one token is available. */
+  waitMs(): number {
+    this.refill();
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.perSecond) * 1000);
+  }
+}

@@ -1,0 +1,62 @@
+// Each entry moves the schema one version up; PRAGMA user_version records where a file stands.
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX events_received ON events (received_at);
+
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    event_type TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    lease_until INTEGER,
+    lease_token TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_error TEXT,
+    UNIQUE (event_id, destination)
+  );
+  CREATE INDEX deliveries_due ON deliveries (destination, state, next_at);
+  CREATE INDEX deliveries_state ON deliveries (state, created_at);
+
+  CREATE TABLE attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    started_ms INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    status_code INTEGER,
+    error TEXT,
+    exchanges TEXT NOT NULL
+  );
+  CREATE INDEX attempts_destination ON attempts (destination, started_ms);
+  CREATE INDEX attempts_delivery ON attempts (delivery_id);
+  CREATE INDEX attempts_started ON attempts (started_ms);
+
+  CREATE TABLE connector_state (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+  );
+
+  CREATE TABLE runtime_destinations (
+    name TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+  );
+  `,
+];

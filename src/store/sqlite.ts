@@ -1,0 +1,394 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { newId, type Envelope } from '../events/index.js';
+import { MIGRATIONS } from './migrations.js';
+import type {
+  AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
+  RuntimeDestination, Settlement, Store, StoredEvent,
+} from './types.js';
+
+type Row = Record<string, unknown>;
+const MAX_RECORDED_BODY = 16 * 1024;
+
+function toDelivery(row: Row): Delivery {
+  return {
+    id: row.id as string,
+    eventId: row.event_id as string,
+    eventType: row.event_type as string,
+    destination: row.destination as string,
+    state: row.state as Delivery['state'],
+    attempts: row.attempts as number,
+    nextAt: row.next_at as number,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+    ...(row.last_error ? { lastError: row.last_error as string } : {}),
+  };
+}
+
+function toAttempt(row: Row): Attempt {
+  return {
+    id: row.id as number,
+    deliveryId: row.delivery_id as string,
+    eventId: row.event_id as string,
+    eventType: row.event_type as string,
+    destination: row.destination as string,
+    number: row.number as number,
+    startedAt: row.started_at as string,
+    durationMs: row.duration_ms as number,
+    outcome: row.outcome as Attempt['outcome'],
+    ...(row.status_code != null ? { statusCode: row.status_code as number } : {}),
+    ...(row.error ? { error: row.error as string } : {}),
+    exchanges: JSON.parse(row.exchanges as string),
+  };
+}
+
+function truncate(text: string | undefined): string | undefined {
+  if (text === undefined || text.length <= MAX_RECORDED_BODY) return text;
+  return `${text.slice(0, MAX_RECORDED_BODY)}… (${text.length - MAX_RECORDED_BODY} more characters)`;
+}
+
+function where(clauses: string[]): string {
+  return clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+}
+
+export interface SqliteStoreOptions {
+  /** Group-commit window: events of concurrent callers arriving within it share one fsync. */
+  commitDelayMs?: number;
+}
+
+/** The embedded store: one SQLite file in the data dir, WAL, synchronous=FULL. */
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  private pending: Array<{
+    batch: Array<{ event: Envelope; destinations: string[] }>;
+    resolve: (r: AcceptedEvent[]) => void;
+    reject: (e: unknown) => void;
+  }> = [];
+  private flushScheduled = false;
+
+  constructor(readonly path: string, private readonly options: SqliteStoreOptions = {}) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  static open(dataDir: string, options?: SqliteStoreOptions): SqliteStore {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    return new SqliteStore(join(dataDir, 'vidhook.db'), options);
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  addEvents(batch: Array<{ event: Envelope; destinations: string[] }>): Promise<AcceptedEvent[]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ batch, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        const delay = this.options.commitDelayMs ?? 0;
+        if (delay > 0) setTimeout(() => this.flush(), delay);
+        else setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const waiting = this.pending.splice(0);
+    if (waiting.length === 0) return;
+    const insertEvent = this.db.prepare(
+      'INSERT INTO events (id, type, timestamp, received_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    );
+    const insertDelivery = this.db.prepare(
+      `INSERT INTO deliveries (id, event_id, event_type, destination, state, next_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+    );
+    const countDeliveries = this.db.prepare('SELECT count(*) AS n FROM deliveries WHERE event_id = ?');
+    try {
+      const results = this.db.transaction(() =>
+        waiting.map(({ batch }) =>
+          batch.map(({ event, destinations }): AcceptedEvent => {
+            const now = Date.now();
+            const inserted = insertEvent.run(event.id, event.type, event.timestamp, now, JSON.stringify(event)).changes === 1;
+            if (!inserted) {
+              const { n } = countDeliveries.get(event.id) as { n: number };
+              return { id: event.id, deliveries: n, duplicate: true };
+            }
+            for (const destination of destinations) {
+              insertDelivery.run(newId('dlv', now), event.id, event.type, destination, now, now, now);
+            }
+            return { id: event.id, deliveries: destinations.length, duplicate: false };
+          }),
+        ),
+      )();
+      waiting.forEach((w, i) => w.resolve(results[i]));
+    } catch (err) {
+      waiting.forEach((w) => w.reject(err));
+    }
+  }
+
+  async getEvent(id: string): Promise<StoredEvent | undefined> {
+    const row = this.db.prepare('SELECT body, received_at FROM events WHERE id = ?').get(id) as Row | undefined;
+    if (!row) return undefined;
+    const deliveries = this.db.prepare('SELECT * FROM deliveries WHERE event_id = ? ORDER BY destination').all(id) as Row[];
+    return { event: JSON.parse(row.body as string), receivedAt: row.received_at as number, deliveries: deliveries.map(toDelivery) };
+  }
+
+  async leaseDue(destination: string, { now, limit, leaseMs, eventIds }: LeaseOptions): Promise<LeasedDelivery[]> {
+    if (limit <= 0) return [];
+    const onlyEvents = eventIds ? `AND event_id IN (${eventIds.map(() => '?').join(', ')})` : '';
+    const token = randomBytes(8).toString('hex');
+    // Expired leases are due again: their holder crashed or gave up.
+    const rows = this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'in_flight', lease_until = ?, lease_token = ?, updated_at = ?
+         WHERE id IN (
+           SELECT id FROM deliveries
+           WHERE destination = ? AND (
+             (state IN ('pending', 'retrying') AND next_at <= ?) OR
+             (state = 'in_flight' AND lease_until <= ?)) ${onlyEvents}
+           ORDER BY next_at LIMIT ?)
+         RETURNING *`,
+      )
+      .all(now + leaseMs, token, now, destination, now, now, ...(eventIds ?? []), limit) as Row[];
+    if (rows.length === 0) return [];
+    const bodies = this.db.prepare('SELECT body FROM events WHERE id = ?');
+    return rows
+      .map((row) => ({
+        ...toDelivery(row),
+        leaseToken: token,
+        event: JSON.parse((bodies.get(row.event_id) as Row).body as string) as Envelope,
+      }))
+      .sort((a, b) => a.nextAt - b.nextAt);
+  }
+
+  async nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined> {
+    const onlyEvents = eventIds ? `AND event_id IN (${eventIds.map(() => '?').join(', ')})` : '';
+    const row = this.db
+      .prepare(
+        `SELECT min(CASE WHEN state = 'in_flight' THEN lease_until ELSE next_at END) AS at FROM deliveries
+         WHERE destination = ? AND state IN ('pending', 'retrying', 'in_flight') ${onlyEvents}`,
+      )
+      .get(destination, ...(eventIds ?? [])) as Row;
+    return (row.at as number | null) ?? undefined;
+  }
+
+  async settle(delivery: LeasedDelivery, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
+    const now = Date.now();
+    return this.db.transaction(() => {
+      const changed = this.db
+        .prepare(
+          `UPDATE deliveries SET state = @state, next_at = @nextAt, attempts = attempts + @counts,
+             lease_until = NULL, lease_token = NULL, updated_at = @now, last_error = @error
+           WHERE id = @id AND lease_token = @token`,
+        )
+        .run({
+          id: delivery.id,
+          token: delivery.leaseToken,
+          state: settlement.state,
+          nextAt: settlement.nextAt ?? now,
+          counts: settlement.countsAsAttempt === false ? 0 : 1,
+          now,
+          error: settlement.error ?? null,
+        }).changes;
+      if (changed === 0) return false;
+      if (attempt) this.insertAttempt(attempt);
+      return true;
+    })();
+  }
+
+  private insertAttempt(a: NewAttempt): void {
+    const exchanges = a.exchanges.map((x) => ({
+      ...x,
+      request: { ...x.request, body: truncate(x.request.body) },
+      ...(x.response ? { response: { ...x.response, body: truncate(x.response.body)! } } : {}),
+    }));
+    this.db
+      .prepare(
+        `INSERT INTO attempts (delivery_id, event_id, event_type, destination, number, started_at, started_ms,
+           duration_ms, outcome, status_code, error, exchanges)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(a.deliveryId, a.eventId, a.eventType, a.destination, a.number, a.startedAt, Date.parse(a.startedAt),
+        a.durationMs, a.outcome, a.statusCode ?? null, a.error ?? null, JSON.stringify(exchanges));
+  }
+
+  private deliveryWhere(filter: DeliveryFilter & { ids?: string[] }): { sql: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) {
+      const states = Array.isArray(filter.status) ? filter.status : [filter.status];
+      clauses.push(`state IN (${states.map(() => '?').join(', ')})`);
+      params.push(...states);
+    }
+    if (filter.destination) { clauses.push('destination = ?'); params.push(filter.destination); }
+    if (filter.type) { clauses.push('event_type = ?'); params.push(filter.type); }
+    if (filter.eventId) { clauses.push('event_id = ?'); params.push(filter.eventId); }
+    if (filter.since !== undefined) { clauses.push('created_at >= ?'); params.push(filter.since); }
+    if (filter.after) { clauses.push('id > ?'); params.push(filter.after); }
+    if (filter.ids) {
+      clauses.push(`id IN (${filter.ids.map(() => '?').join(', ')})`);
+      params.push(...filter.ids);
+    }
+    return { sql: where(clauses), params };
+  }
+
+  async listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
+    const { sql, params } = this.deliveryWhere(filter);
+    const rows = this.db
+      .prepare(`SELECT * FROM deliveries ${sql} ORDER BY id LIMIT ?`)
+      .all(...params, filter.limit ?? 100) as Row[];
+    return rows.map(toDelivery);
+  }
+
+  async getDelivery(id: string): Promise<Delivery | undefined> {
+    const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as Row | undefined;
+    return row ? toDelivery(row) : undefined;
+  }
+
+  async listAttempts(filter: AttemptFilter): Promise<Attempt[]> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (filter.destination) { clauses.push('destination = ?'); params.push(filter.destination); }
+    if (filter.type) { clauses.push('event_type = ?'); params.push(filter.type); }
+    if (filter.outcome) { clauses.push('outcome = ?'); params.push(filter.outcome); }
+    if (filter.deliveryId) { clauses.push('delivery_id = ?'); params.push(filter.deliveryId); }
+    if (filter.since !== undefined) { clauses.push('started_ms >= ?'); params.push(filter.since); }
+    if (filter.afterId !== undefined) { clauses.push('id > ?'); params.push(filter.afterId); }
+    const newestFirst = this.db
+      .prepare(`SELECT * FROM attempts ${where(clauses)} ORDER BY id DESC LIMIT ?`)
+      .all(...params, filter.limit ?? 100) as Row[];
+    return newestFirst.reverse().map(toAttempt);
+  }
+
+  async requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]> {
+    const { sql, params } = this.deliveryWhere({ ...filter, limit: undefined });
+    const now = Date.now();
+    const guard = `state NOT IN ('in_flight')`;
+    const rows = this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?, last_error = NULL
+         ${sql ? `${sql} AND ${guard}` : `WHERE ${guard}`} RETURNING *`,
+      )
+      .all(now, now, ...params) as Row[];
+    return rows.map(toDelivery);
+  }
+
+  async backfill(destination: string, { since, type, dryRun }: { since: number; type?: string; dryRun?: boolean }): Promise<number> {
+    const clauses = ['received_at >= ?', 'NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.destination = ?)'];
+    const params: unknown[] = [since, destination];
+    if (type) { clauses.push('type = ?'); params.push(type); }
+    if (dryRun) {
+      return (this.db.prepare(`SELECT count(*) AS n FROM events ${where(clauses)}`).get(...params) as { n: number }).n;
+    }
+    const now = Date.now();
+    return this.db.transaction(() => {
+      const ids = this.db.prepare(`SELECT id, type FROM events ${where(clauses)} ORDER BY received_at`).all(...params) as Row[];
+      const insert = this.db.prepare(
+        `INSERT INTO deliveries (id, event_id, event_type, destination, state, next_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+      );
+      for (const row of ids) insert.run(newId('dlv', now), row.id, row.type, destination, now, now, now);
+      return ids.length;
+    })();
+  }
+
+  async health(destinations: string[], now: number): Promise<DestinationHealth[]> {
+    const hourAgo = now - 3_600_000;
+    const lastOf = this.db.prepare(
+      `SELECT started_at, error FROM attempts WHERE destination = ? AND outcome = ? ORDER BY id DESC LIMIT 1`,
+    );
+    const lastFailure = this.db.prepare(
+      `SELECT started_at, error FROM attempts WHERE destination = ? AND outcome IN ('retrying', 'failed') ORDER BY id DESC LIMIT 1`,
+    );
+    const hour = this.db.prepare(
+      `SELECT count(*) AS total, sum(outcome IN ('retrying', 'failed')) AS failures FROM attempts
+       WHERE destination = ? AND started_ms >= ?`,
+    );
+    const backlog = this.db.prepare(
+      `SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries
+       WHERE destination = ? AND state IN ('pending', 'retrying', 'in_flight', 'paused')`,
+    );
+    return destinations.map((destination) => {
+      const ok = lastOf.get(destination, 'ok') as Row | undefined;
+      const bad = lastFailure.get(destination) as Row | undefined;
+      const h = hour.get(destination, hourAgo) as Row;
+      const b = backlog.get(destination) as Row;
+      return {
+        destination,
+        ...(ok ? { lastSuccessAt: ok.started_at as string } : {}),
+        ...(bad ? { lastFailureAt: bad.started_at as string, lastError: (bad.error as string) ?? undefined } : {}),
+        attemptsLastHour: (h.total as number) ?? 0,
+        failuresLastHour: (h.failures as number) ?? 0,
+        pending: b.n as number,
+        ...(b.oldest != null ? { oldestPendingAt: b.oldest as number } : {}),
+      };
+    });
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = this.db.prepare('SELECT state, count(*) AS n FROM deliveries GROUP BY state').all() as Row[];
+    return Object.fromEntries(rows.map((r) => [r.state as string, r.n as number]));
+  }
+
+  async prune(olderThan: number): Promise<{ events: number; attempts: number }> {
+    return this.db.transaction(() => {
+      const attempts = this.db.prepare('DELETE FROM attempts WHERE started_ms < ?').run(olderThan).changes;
+      // Events whose deliveries are all settled; unfinished work is never pruned.
+      const events = this.db
+        .prepare(
+          `DELETE FROM events WHERE received_at < ? AND NOT EXISTS (
+             SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.state IN ('pending', 'retrying', 'in_flight', 'paused'))`,
+        )
+        .run(olderThan).changes;
+      return { events, attempts };
+    })();
+  }
+
+  async stateGet(scope: string, key: string): Promise<string | undefined> {
+    const row = this.db.prepare('SELECT value FROM connector_state WHERE scope = ? AND key = ?').get(scope, key) as Row | undefined;
+    return row?.value as string | undefined;
+  }
+
+  async stateSet(scope: string, key: string, value: string): Promise<void> {
+    this.db
+      .prepare('INSERT INTO connector_state (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value')
+      .run(scope, key, value);
+  }
+
+  async stateDelete(scope: string, key: string): Promise<void> {
+    this.db.prepare('DELETE FROM connector_state WHERE scope = ? AND key = ?').run(scope, key);
+  }
+
+  async listRuntimeDestinations(): Promise<RuntimeDestination[]> {
+    const rows = this.db.prepare('SELECT body FROM runtime_destinations ORDER BY name').all() as Row[];
+    return rows.map((r) => JSON.parse(r.body as string));
+  }
+
+  async putRuntimeDestination(dest: RuntimeDestination): Promise<void> {
+    this.db
+      .prepare('INSERT INTO runtime_destinations (name, body) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body')
+      .run(dest.name, JSON.stringify(dest));
+  }
+
+  async deleteRuntimeDestination(name: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM runtime_destinations WHERE name = ?').run(name).changes === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.pending.length) this.flush();
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,157 @@
+import type { Envelope } from '../events/index.js';
+
+export type DeliveryState = 'pending' | 'in_flight' | 'retrying' | 'succeeded' | 'failed' | 'skipped' | 'paused';
+export const TERMINAL_STATES: readonly DeliveryState[] = ['succeeded', 'failed', 'skipped'];
+export type AttemptOutcome = 'ok' | 'retrying' | 'failed' | 'skipped';
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  destination: string;
+  state: DeliveryState;
+  attempts: number;
+  /** Epoch ms at which the delivery is due. */
+  nextAt: number;
+  createdAt: number;
+  updatedAt: number;
+  lastError?: string;
+}
+
+export interface LeasedDelivery extends Delivery {
+  leaseToken: string;
+  event: Envelope;
+}
+
+export interface ExchangeRecord {
+  startedAt: string;
+  durationMs: number;
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  response?: { status: number; headers: Record<string, string>; body: string };
+  error?: string;
+}
+
+export interface Attempt {
+  id: number;
+  deliveryId: string;
+  eventId: string;
+  eventType: string;
+  destination: string;
+  /** 1 for the first try. */
+  number: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: AttemptOutcome;
+  statusCode?: number;
+  error?: string;
+  exchanges: ExchangeRecord[];
+}
+
+export type NewAttempt = Omit<Attempt, 'id'>;
+
+export interface AcceptedEvent {
+  id: string;
+  deliveries: number;
+  /** True when the id was already stored: nothing new was created. */
+  duplicate: boolean;
+}
+
+export interface StoredEvent {
+  event: Envelope;
+  receivedAt: number;
+  deliveries: Delivery[];
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryState | DeliveryState[];
+  destination?: string;
+  type?: string;
+  eventId?: string;
+  /** Epoch ms: created at or after. */
+  since?: number;
+  limit?: number;
+  /** Cursor: a delivery id; returns those after it. */
+  after?: string;
+}
+
+export interface AttemptFilter {
+  destination?: string;
+  type?: string;
+  outcome?: AttemptOutcome;
+  deliveryId?: string;
+  since?: number;
+  /** Return only attempts with a larger id (for following). */
+  afterId?: number;
+  /** The newest `limit` attempts, still returned oldest first. */
+  limit?: number;
+}
+
+export interface LeaseOptions {
+  now: number;
+  limit: number;
+  leaseMs: number;
+  /** Only deliveries of these events (the CLI delivering what it just emitted). */
+  eventIds?: string[];
+}
+
+export interface Settlement {
+  state: Exclude<DeliveryState, 'pending' | 'in_flight'>;
+  nextAt?: number;
+  error?: string;
+  /** False when the try did not count (a deferral by the circuit breaker). */
+  countsAsAttempt?: boolean;
+}
+
+export interface DestinationHealth {
+  destination: string;
+  lastSuccessAt?: string;
+  lastFailureAt?: string;
+  lastError?: string;
+  attemptsLastHour: number;
+  failuresLastHour: number;
+  pending: number;
+  /** Epoch ms creation time of the oldest delivery not yet settled (lag). */
+  oldestPendingAt?: number;
+}
+
+export interface RuntimeDestination {
+  name: string;
+  connector: string;
+  events: string[];
+  enabled: boolean;
+  settings: Record<string, unknown>;
+  createdAt: string;
+  description?: string;
+}
+
+/**
+ * Everything vidhook keeps. Async so that a server database can implement it; no correctness
+ * lives only in memory (in-flight work is a lease with an expiry and a fencing token).
+ */
+export interface Store {
+  addEvents(batch: Array<{ event: Envelope; destinations: string[] }>): Promise<AcceptedEvent[]>;
+  getEvent(id: string): Promise<StoredEvent | undefined>;
+  leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]>;
+  nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined>;
+  settle(delivery: LeasedDelivery, settlement: Settlement, attempt?: NewAttempt): Promise<boolean>;
+  listDeliveries(filter: DeliveryFilter): Promise<Delivery[]>;
+  getDelivery(id: string): Promise<Delivery | undefined>;
+  listAttempts(filter: AttemptFilter): Promise<Attempt[]>;
+  /** Makes failed (or any matching) deliveries due again now, with a fresh attempt budget. */
+  requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]>;
+  /** Creates deliveries to one destination for stored events it has none for (backfill). */
+  backfill(destination: string, options: { since: number; type?: string; dryRun?: boolean }): Promise<number>;
+  health(destinations: string[], now: number): Promise<DestinationHealth[]>;
+  countByState(): Promise<Record<string, number>>;
+  prune(olderThan: number): Promise<{ events: number; attempts: number }>;
+
+  stateGet(scope: string, key: string): Promise<string | undefined>;
+  stateSet(scope: string, key: string, value: string): Promise<void>;
+  stateDelete(scope: string, key: string): Promise<void>;
+
+  listRuntimeDestinations(): Promise<RuntimeDestination[]>;
+  putRuntimeDestination(dest: RuntimeDestination): Promise<void>;
+  deleteRuntimeDestination(name: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
