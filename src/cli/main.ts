@@ -18,6 +18,7 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'print only what is asked for')
     .option('-v, --verbose', 'print more detail, and stack traces on errors')
     .showSuggestionAfterError()
+    .exitOverride()
     .configureHelp({ sortSubcommands: false });
 
   program
@@ -81,7 +82,6 @@ export function buildProgram(): Command {
 
 export async function main(argv = process.argv): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {

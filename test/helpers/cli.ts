@@ -1,0 +1,50 @@
+import { execa, type Options, type Result } from 'execa';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const BIN = resolve(import.meta.dirname, '../../bin/vidhook.js');
+
+export interface Sandbox {
+  dir: string;
+  env: Record<string, string>;
+  /** Writes vidhook.config.yaml (or another file) in the sandbox and returns its path. */
+  writeConfig(text: string, name?: string): string;
+  run(args: string[], options?: Options): Promise<Result>;
+  cleanup(): void;
+}
+
+/** A fresh working dir with its own data dir and user config dir, so runs never share state. */
+export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'vidhook-test-'));
+  const env = {
+    VIDHOOK_DATA_DIR: join(dir, 'data'),
+    VIDHOOK_CONFIG_DIR: join(dir, 'user-config'),
+    NO_COLOR: '1',
+    CI: 'true',
+    ...extraEnv,
+  };
+  return {
+    dir,
+    env,
+    writeConfig(text, name = 'vidhook.config.yaml') {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    },
+    run(args, options = {}) {
+      return execa('node', [BIN, ...args], {
+        cwd: dir,
+        env: { ...env, ...(options.env as Record<string, string> | undefined) },
+        extendEnv: true,
+        reject: false,
+        stdin: 'ignore',
+        timeout: 60_000,
+        ...options,
+      } as Options) as Promise<Result>;
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
