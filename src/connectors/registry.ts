@@ -3,8 +3,12 @@ import { webhook } from './webhook.js';
 import { log } from './log.js';
 import { ga4 } from './ga4.js';
 import { meta } from './meta.js';
+import { slack } from './slack.js';
+import { teams } from './teams.js';
+import { discord } from './discord.js';
+import { zapier } from './zapier.js';
 
-export const CONNECTORS: readonly AnyConnector[] = [webhook, log, ga4, meta];
+export const CONNECTORS: readonly AnyConnector[] = [webhook, log, ga4, meta, zapier, slack, teams, discord];
 
 export function findConnector(kind: string): AnyConnector | undefined {
   return CONNECTORS.find((c) => c.kind === kind);

@@ -81,8 +81,16 @@ function resolution(video: Data): string | undefined {
 function tagList(video: Data): string | undefined {
   const tags = Array.isArray(video.tags) ? video.tags.filter((t): t is string => typeof t === 'string' && t.trim() !== '') : [];
   if (tags.length === 0) return undefined;
-  const shown = tags.slice(0, SUMMARY_LIMITS.tags).join(', ');
-  return tags.length > SUMMARY_LIMITS.tags ? `${shown} and ${tags.length - SUMMARY_LIMITS.tags} more` : shown;
+  // Whole tags only, and say how many were left out rather than cutting one in half.
+  const room = SUMMARY_LIMITS.factValue - ' and 999 more'.length;
+  const shown: string[] = [];
+  for (const tag of tags.slice(0, SUMMARY_LIMITS.tags)) {
+    const next = [...shown, truncate(tag, 100)].join(', ');
+    if (next.length > room) break;
+    shown.push(truncate(tag, 100));
+  }
+  const left = tags.length - shown.length;
+  return left > 0 ? `${shown.join(', ')} and ${left} more` : shown.join(', ');
 }
 
 function durationOf(seconds: number | undefined): string | undefined {
