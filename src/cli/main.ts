@@ -77,6 +77,68 @@ export function buildProgram(): Command {
     .option('--no-tolerance', 'accept any timestamp age (for replaying recorded requests)')
     .action(lazy(() => import('./commands/verify.js')));
 
+  program
+    .command('serve')
+    .description('run the daemon: accept events on localhost, store them durably and deliver them')
+    .option('--host <host>', 'address to bind (default 127.0.0.1; anything else needs --token)')
+    .option('--port <port>', 'port (default 8765)')
+    .option('--allow-private-targets', 'let API registrations target loopback and private addresses')
+    .option('--max-body-bytes <n>', 'largest accepted request body (default 1048576)')
+    .option('--min-free-disk-mb <n>', 'refuse new events (503) below this free disk (default 64)')
+    .option('--max-store-mb <n>', 'refuse new events (503) once the store grows past this')
+    .action(lazy(() => import('./commands/serve.js')));
+
+  program
+    .command('tail')
+    .description('print delivery attempts, newest last')
+    .option('-f, --follow', 'keep printing new attempts')
+    .option('--destination <name>', 'only this destination')
+    .option('--type <type>', 'only this event type')
+    .option('--status <status>', 'ok, retrying, failed or skipped')
+    .option('--since <when>', 'only attempts since a duration ago (10m, 2h) or an ISO date')
+    .option('-n, --lines <count>', 'how many past attempts to print first', '20')
+    .action(lazy(() => import('./commands/tail.js')));
+
+  const deliveries = program.command('deliveries').description('inspect and replay deliveries');
+  deliveries
+    .command('list', { isDefault: true })
+    .description('list deliveries')
+    .option('--status <states>', 'pending, in_flight, retrying, succeeded, failed, skipped (comma-separated)')
+    .option('--destination <name>', 'only this destination')
+    .option('--type <type>', 'only this event type')
+    .option('--since <when>', 'created since a duration ago or an ISO date')
+    .option('--limit <n>', 'page size', '50')
+    .option('--after <id>', 'the page after this delivery id')
+    .action(lazy(() => import('./commands/deliveries-list.js')));
+  deliveries
+    .command('show')
+    .description('one delivery with every attempt, its requests and answers')
+    .argument('<id>', 'delivery id')
+    .action(lazy(() => import('./commands/deliveries-show.js')));
+  deliveries
+    .command('retry')
+    .description('queue deliveries again: by id, or every match of --status/--destination/--since')
+    .argument('[ids...]', 'delivery ids')
+    .option('--status <states>', 'e.g. failed')
+    .option('--destination <name>', 'only this destination')
+    .option('--type <type>', 'only this event type')
+    .option('--since <when>', 'created since a duration ago or an ISO date')
+    .action(lazy(() => import('./commands/deliveries-retry.js')));
+
+  program
+    .command('replay')
+    .description('backfill a destination from the stored events')
+    .requiredOption('--to <destination>', 'the destination to backfill')
+    .requiredOption('--since <when>', 'events received since a duration ago (7d) or an ISO date')
+    .option('--type <type>', 'only this event type')
+    .option('--dry-run', 'show how many events would be sent, and send nothing')
+    .action(lazy(() => import('./commands/replay.js')));
+
+  program
+    .command('status')
+    .description("the daemon's health and each destination's recent figures")
+    .action(lazy(() => import('./commands/status.js')));
+
   return program;
 }
 

@@ -1,0 +1,109 @@
+import { Output, table, type GlobalOptions } from '../output.js';
+import { allDestinations, loadCliConfig, openStore, serverToken, serverUrl } from '../context.js';
+import { FailedError } from '../errors.js';
+import { formatDuration } from '../../config/duration.js';
+
+interface DestinationStatus {
+  name: string;
+  connector: string;
+  state: string;
+  circuit?: string;
+  disabledReason?: string;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+  lastError: string | null;
+  attemptsLastHour: number;
+  failuresLastHour: number;
+  failureRate: number;
+  pending: number;
+  lagSeconds: number;
+}
+
+interface StatusReport {
+  daemon: { url?: string; reachable: boolean; version?: string; uptimeSeconds?: number; inflight?: number; error?: string };
+  destinations: DestinationStatus[];
+}
+
+async function fromDaemon(url: string, token: string | undefined): Promise<StatusReport> {
+  const { createClient } = await import('../../client.js');
+  const client = createClient({ url, token, retryForMs: 0 });
+  const body = await client.request<{ daemon: StatusReport['daemon']; destinations: DestinationStatus[] }>('GET', '/api/integrations/status');
+  return { daemon: { ...body.daemon, url, reachable: true }, destinations: body.destinations };
+}
+
+async function fromStore(globals: GlobalOptions, daemon: StatusReport['daemon']): Promise<StatusReport> {
+  const ctx = await loadCliConfig(globals);
+  const store = openStore(ctx.dataDir);
+  try {
+    const resolved = await allDestinations(ctx, store);
+    const now = Date.now();
+    const health = await store.health(resolved.map((r) => r.dest.name), now);
+    const destinations = await Promise.all(
+      resolved.map(async (r, i) => {
+        const h = health[i];
+        const disabledReason = await store.stateGet(`destination:${r.dest.name}`, 'disabled');
+        return {
+          name: r.dest.name,
+          connector: r.connector.kind,
+          state: !r.dest.enabled ? 'off' : disabledReason ? 'disabled' : 'active',
+          ...(disabledReason ? { disabledReason } : {}),
+          lastSuccessAt: h.lastSuccessAt ?? null,
+          lastFailureAt: h.lastFailureAt ?? null,
+          lastError: h.lastError ?? null,
+          attemptsLastHour: h.attemptsLastHour,
+          failuresLastHour: h.failuresLastHour,
+          failureRate: h.attemptsLastHour ? +(h.failuresLastHour / h.attemptsLastHour).toFixed(3) : 0,
+          pending: h.pending,
+          lagSeconds: h.oldestPendingAt !== undefined ? Math.round((now - h.oldestPendingAt) / 1000) : 0,
+        };
+      }),
+    );
+    return { daemon, destinations };
+  } finally {
+    await store.close();
+  }
+}
+
+const ago = (iso: string | null) => (iso ? `${formatDuration(Date.now() - Date.parse(iso))} ago` : '—');
+
+export default async function status(_: string[], __: unknown, globals: GlobalOptions): Promise<number> {
+  const out = new Output(globals);
+  const url = serverUrl(globals);
+  let report: StatusReport;
+  if (url) {
+    try {
+      report = await fromDaemon(url, serverToken(globals));
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'daemon_unreachable') throw err;
+      report = await fromStore(globals, { url, reachable: false, error: (err as Error).message });
+    }
+  } else {
+    report = await fromStore(globals, { reachable: false });
+  }
+  if (out.json) out.data(report);
+  else {
+    const c = out.color;
+    const d = report.daemon;
+    if (d.reachable) out.line(`${c.green('●')} daemon ${d.url} up ${formatDuration((d.uptimeSeconds ?? 0) * 1000)}, vidhook ${d.version}, ${d.inflight} in flight`);
+    else out.line(`${c.dim('○')} daemon ${d.url ? `${d.url} not reachable` : 'not configured (--server or VIDHOOK_SERVER)'}; figures from the local store`);
+    const state = (s: string) => (s === 'active' ? c.green(s) : s === 'off' ? c.dim(s) : c.red(s));
+    const rows = report.destinations.map((x) => [
+      x.name,
+      c.dim(x.connector),
+      state(x.state),
+      ago(x.lastSuccessAt),
+      ago(x.lastFailureAt),
+      `${x.attemptsLastHour}`,
+      `${Math.round(x.failureRate * 100)}%`,
+      `${x.pending}`,
+      x.lagSeconds ? formatDuration(x.lagSeconds * 1000) : '—',
+    ]);
+    const head = ['DESTINATION', 'CONNECTOR', 'STATE', 'LAST OK', 'LAST FAILURE', 'ATTEMPTS/1H', 'FAILED', 'PENDING', 'LAG'].map((h) => c.bold(h));
+    for (const line of table([head, ...rows])) out.line(line);
+    for (const x of report.destinations.filter((x) => x.disabledReason || (x.state !== 'active' && x.lastError))) {
+      out.line(c.dim(`${x.name}: ${x.disabledReason ?? x.lastError}`));
+    }
+  }
+  if (url && !report.daemon.reachable) throw new FailedError(`the daemon at ${url} is not reachable`, 'daemon_unreachable');
+  return 0;
+}

@@ -1,0 +1,21 @@
+import type { LoadedConfig } from '../config/index.js';
+import type { Dispatcher, ResolvedDestination } from '../delivery/dispatcher.js';
+import type { Store } from '../store/types.js';
+import type { Metrics } from './metrics.js';
+import type { AttemptStream } from './sse.js';
+
+/** What route handlers share: the store, the live destinations, the dispatcher and the daemon's limits. */
+export interface DaemonContext {
+  store: Store;
+  config: LoadedConfig;
+  dispatcher: Dispatcher;
+  metrics: Metrics;
+  stream: AttemptStream;
+  limits: { maxBodyBytes: number; maxBatch: number };
+  allowPrivateTargets: boolean;
+  destinations(): ResolvedDestination[];
+  /** Re-reads runtime registrations and hands the new set to the dispatcher. */
+  reloadDestinations(): Promise<void>;
+  /** Why new events cannot be taken right now (draining, disk budget), or undefined. */
+  refusal(): { message: string; retryAfterSec: number } | undefined;
+}

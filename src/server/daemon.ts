@@ -1,0 +1,193 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { statfs } from 'node:fs/promises';
+import { resolveDestinations, type LoadedConfig } from '../config/index.js';
+import { Dispatcher, type ResolvedDestination } from '../delivery/dispatcher.js';
+import { closeHttpAgents } from '../delivery/http.js';
+import type { NewAttempt } from '../store/types.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { authorized } from './auth.js';
+import type { DaemonContext } from './context.js';
+import { ApiError, sendError } from './http-utils.js';
+import { Metrics } from './metrics.js';
+import { Router } from './router.js';
+import { AttemptStream } from './sse.js';
+import { eventRoutes } from './routes/events.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { integrationRoutes } from './routes/integrations.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { zapierRoutes } from './routes/zapier.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface DaemonOptions {
+  config: LoadedConfig;
+  dataDir: string;
+  host: string;
+  port: number;
+  token?: string;
+  allowPrivateTargets?: boolean;
+  maxBodyBytes?: number;
+  maxBatch?: number;
+  /** Refuse new events (503) when the disk has less than this free. */
+  minFreeDiskBytes?: number;
+  /** Refuse new events (503) when the store file grows past this. */
+  maxStoreBytes?: number;
+  drainMs?: number;
+  version: string;
+  log: (attempt: NewAttempt) => void;
+  warn: (message: string) => void;
+}
+
+export interface RunningDaemon {
+  url: string;
+  server: Server;
+  context: DaemonContext;
+  stop(): Promise<void>;
+}
+
+export class DaemonConfigError extends Error {
+  readonly code = 'config_error';
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+/** The sidecar: an HTTP API over the store, and the dispatcher running until stopped. */
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  if (!isLoopbackHost(options.host) && !options.token) {
+    throw new DaemonConfigError(
+      `refusing to listen on ${options.host} without a token: pass --token (or set VIDHOOK_TOKEN), or bind 127.0.0.1`,
+    );
+  }
+  const store = SqliteStore.open(options.dataDir);
+  let destinations: ResolvedDestination[] = resolveDestinations(options.config, await store.listRuntimeDestinations());
+  const metrics = new Metrics();
+  const stream = new AttemptStream();
+  let draining = false;
+  let diskFull: string | undefined;
+
+  const dispatcher = new Dispatcher({
+    store,
+    destinations: () => destinations,
+    retry: options.config.retry,
+    timeoutMs: options.config.timeoutMs,
+    connectTimeoutMs: options.config.connectTimeoutMs,
+    allowPrivateTargets: options.allowPrivateTargets,
+    onAttempt(attempt) {
+      metrics.recordAttempt(attempt.destination, attempt.outcome, attempt.durationMs / 1000);
+      stream.publish({ ...attempt, exchanges: undefined });
+      options.log(attempt);
+    },
+    async onDisabled(name, reason) {
+      const runtime = (await store.listRuntimeDestinations()).find((d) => d.name === name);
+      // A Zapier subscription answering 410 is gone for good: Zapier expects it removed.
+      if (runtime?.connector === 'zapier') {
+        await store.deleteRuntimeDestination(name);
+        await context.reloadDestinations();
+        options.warn(`Zapier subscription ${name} answered 410 Gone and was removed`);
+      } else {
+        options.warn(`destination ${name} disabled: ${reason} (its deliveries are kept; re-enable with \`vidhook destinations enable ${name}\`)`);
+      }
+    },
+  });
+
+  const context: DaemonContext = {
+    store,
+    config: options.config,
+    dispatcher,
+    metrics,
+    stream,
+    limits: { maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, maxBatch: options.maxBatch ?? 1000 },
+    allowPrivateTargets: options.allowPrivateTargets === true,
+    destinations: () => destinations,
+    async reloadDestinations() {
+      destinations = resolveDestinations(options.config, await store.listRuntimeDestinations());
+      dispatcher.syncLanes();
+    },
+    refusal() {
+      if (draining) return { message: 'the daemon is shutting down; retry shortly', retryAfterSec: 5 };
+      if (diskFull) return { message: diskFull, retryAfterSec: 60 };
+      return undefined;
+    },
+  };
+
+  const router = new Router();
+  healthRoutes(router, context, () => store.db.open && !dispatcher.stopped);
+  eventRoutes(router, context);
+  deliveryRoutes(router, context);
+  integrationRoutes(router, context, Date.now(), options.version);
+  webhookRoutes(router, context);
+  zapierRoutes(router, context, options.version);
+
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    try {
+      if (path !== '/healthz' && !authorized(req, options.token)) {
+        throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token', undefined, { 'www-authenticate': 'Bearer' });
+      }
+      const match = router.match(req.method ?? 'GET', path);
+      if (match === 'method') throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`);
+      if (!match) throw new ApiError(404, 'not_found', `no route ${req.method} ${path}`);
+      await match.handler(req, res, match.params);
+    } catch (err) {
+      if (res.headersSent) return void res.end();
+      if (err instanceof ApiError) return sendError(res, err);
+      options.warn(`internal error on ${req.method} ${path}: ${(err as Error).stack ?? err}`);
+      sendError(res, new ApiError(500, 'internal', 'the daemon failed to handle this request; see its log'));
+    }
+  });
+  server.keepAliveTimeout = 5_000;
+
+  const checkDisk = async () => {
+    try {
+      const fs = await statfs(options.dataDir);
+      const free = fs.bavail * fs.bsize;
+      const size = (store.db.pragma('page_count', { simple: true }) as number) * (store.db.pragma('page_size', { simple: true }) as number);
+      if (options.minFreeDiskBytes !== undefined && free < options.minFreeDiskBytes) {
+        diskFull = `the disk holding ${options.dataDir} has ${Math.round(free / 1048576)} MiB free, under the budget; new events are refused until space is freed`;
+      } else if (options.maxStoreBytes !== undefined && size > options.maxStoreBytes) {
+        diskFull = `the store is ${Math.round(size / 1048576)} MiB, over its budget; new events are refused until deliveries drain or are pruned`;
+      } else diskFull = undefined;
+    } catch {
+      diskFull = undefined;
+    }
+  };
+  const prune = () =>
+    store.prune(Date.now() - options.config.retentionMs).catch((err) => options.warn(`pruning failed: ${(err as Error).message}`));
+  await checkDisk();
+  await prune();
+  const diskTimer = setInterval(checkDisk, 5_000);
+  const pruneTimer = setInterval(prune, 3_600_000);
+  diskTimer.unref();
+  pruneTimer.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  dispatcher.start();
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    context,
+    async stop() {
+      draining = true;
+      clearInterval(diskTimer);
+      clearInterval(pruneTimer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      stream.close();
+      server.closeIdleConnections();
+      await dispatcher.stop(options.drainMs ?? 10_000);
+      server.closeAllConnections();
+      await closed;
+      await closeHttpAgents();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { buildEnvelope, isBuiltinEventType, knownEventTypes, newId, SAMPLES } from '../../events/index.js';
+import { zapierPayload } from '../../connectors/zapier.js';
+import type { RuntimeDestination } from '../../store/types.js';
+import type { DaemonContext } from '../context.js';
+import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
+import type { Router } from '../router.js';
+import { eventsOf, saveRuntimeDestination } from './integrations.js';
+
+/** The Zapier REST Hooks protocol: Zapier subscribes a target URL, unsubscribes it, and asks for samples. */
+export function zapierRoutes(router: Router, ctx: DaemonContext, version: string): void {
+  router.on('POST', '/api/integrations/zapier/subscribe', async (req, res) => {
+    const body = objectBody(await readJsonBody(req, ctx.limits.maxBodyBytes));
+    const hookUrl = body.hookUrl ?? body.targetUrl ?? body.target_url ?? body.url;
+    if (typeof hookUrl !== 'string') throw new ApiError(400, 'invalid_request', 'hookUrl (or target_url, url) is required');
+    const events = eventsOf(body.events ?? body.event, ['*']);
+    const dest: RuntimeDestination = {
+      name: newId('zap'),
+      connector: 'zapier',
+      events,
+      enabled: true,
+      settings: { hookUrl },
+      createdAt: new Date().toISOString(),
+    };
+    await saveRuntimeDestination(ctx, dest);
+    sendJson(res, 201, { id: dest.name, events, createdAt: dest.createdAt });
+  });
+
+  router.on('DELETE', '/api/integrations/zapier/subscribe/:id', async (_req, res, { id }) => {
+    const found = (await ctx.store.listRuntimeDestinations()).find((d) => d.name === id && d.connector === 'zapier');
+    if (!found) throw new ApiError(404, 'not_found', `no Zapier subscription ${id}`);
+    await ctx.store.deleteRuntimeDestination(id);
+    await ctx.reloadDestinations();
+    sendJson(res, 200, { id, deleted: true });
+  });
+
+  router.on('GET', '/api/integrations/zapier/samples/:type', (_req, res, { type }) => {
+    if (!knownEventTypes(ctx.config.customTypes).includes(type)) throw new ApiError(404, 'not_found', `no event type ${type}`);
+    const data = isBuiltinEventType(type) ? SAMPLES[type]() : {};
+    const sample = buildEnvelope({ type, data, id: 'evt_sample', timestamp: '2026-11-27T19:40:00.000Z' }, { customTypes: ctx.config.customTypes });
+    sendJson(res, 200, [zapierPayload(sample)]);
+  });
+
+  router.on('GET', '/api/integrations/zapier/me', (_req, res) => {
+    sendJson(res, 200, { ok: true, service: 'vidhook', version });
+  });
+}
