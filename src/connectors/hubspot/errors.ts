@@ -1,0 +1,107 @@
+import { isRetryableStatus, parseRetryAfter } from '../classify.js';
+import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../errors.js';
+import type { HttpResponse } from '../types.js';
+
+interface HubspotErrorBody {
+  status?: string;
+  message?: string;
+  category?: string;
+  policyName?: string;
+  errorType?: string;
+  errors?: Array<{ message?: string; code?: string; context?: Record<string, unknown> }>;
+  context?: Record<string, unknown>;
+}
+
+const TEN_SECONDS = 10_000;
+const ONE_MINUTE = 60_000;
+
+/** HubSpot's daily limit resets at midnight in the account's time zone. */
+export function msUntilDailyReset(now: Date, timeZone?: string): number {
+  if (!timeZone) {
+    // Unknown zone: midnight falls on a full hour almost everywhere, so probe just after the next one.
+    return 3_600_000 - (now.getTime() % 3_600_000) + ONE_MINUTE;
+  }
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+    .formatToParts(now)
+    .reduce<Record<string, number>>((acc, p) => (p.type === 'literal' ? acc : { ...acc, [p.type]: Number(p.value) }), {});
+  const sinceMidnight = ((parts.hour ?? 0) * 3600 + (parts.minute ?? 0) * 60 + (parts.second ?? 0)) * 1000 + now.getMilliseconds();
+  return 86_400_000 - sinceMidnight + ONE_MINUTE;
+}
+
+export function errorBody(res: HttpResponse): HubspotErrorBody {
+  try {
+    const body = res.json<unknown>();
+    return body && typeof body === 'object' ? (body as HubspotErrorBody) : {};
+  } catch {
+    return {};
+  }
+}
+
+function flat(text: string, max = 300): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max)}…` : one;
+}
+
+/**
+ * "Property values were not valid: [{…,"name":"vidhook_plan"}]": HubSpot nests the per-property
+ * verdicts as JSON inside the message; name the property and its own message.
+ */
+export function describeValidation(body: HubspotErrorBody): string {
+  const message = body.message ?? '';
+  const nested = message.indexOf('[{');
+  if (nested >= 0) {
+    try {
+      const items = JSON.parse(message.slice(nested)) as Array<{ name?: string; message?: string; error?: string }>;
+      return items
+        .slice(0, 3)
+        .map((i) => `property ${i.name ?? '?'}: ${i.message ?? i.error ?? 'not valid'}`)
+        .join('; ');
+    } catch {
+      // Fall through to the plain message.
+    }
+  }
+  const first = body.errors?.[0];
+  const property = first?.context?.propertyName;
+  return flat(`${Array.isArray(property) || typeof property === 'string' ? `property ${String(property)}: ` : ''}${first?.message ?? message}`);
+}
+
+/** What a HubSpot answer means: 429s by policy (DAILY waits for the reset), scopes, validation. */
+export function hubspotFailure(res: HttpResponse, action: string, now: Date, timeZone?: string): DeliveryError {
+  const body = errorBody(res);
+  const said = body.message ? `: ${flat(body.message)}` : res.body && !body.category ? `: ${flat(res.body)}` : '';
+  const retryAfter = parseRetryAfter(res.headers['retry-after'], now.getTime());
+
+  if (res.status === 429) {
+    const policy = body.policyName ?? 'TEN_SECONDLY_ROLLING';
+    if (policy === 'DAILY') {
+      return new RetryableError(
+        `HubSpot's daily API limit is used up (DAILY); paused until it resets${timeZone ? ` at midnight ${timeZone}` : ''}`,
+        msUntilDailyReset(now, timeZone),
+        429,
+        { rateLimited: true },
+      );
+    }
+    const interval = Number(res.headers['x-hubspot-ratelimit-interval-milliseconds']);
+    const window = policy === 'SECONDLY' ? 1000 : Number.isFinite(interval) && interval > 0 ? interval : TEN_SECONDS;
+    return new RetryableError(`HubSpot rate limit (${policy})${said}`, retryAfter ?? window, 429, { rateLimited: true });
+  }
+  if (res.status === 401) {
+    return new AuthError(
+      'HubSpot refused the access token (401): set accessToken to the current token of the private app or service key (it may have been rotated or deleted)',
+      401,
+    );
+  }
+  if (res.status === 403) {
+    const scopes = body.errors?.flatMap((e) => {
+      const needed = e.context?.requiredGranularScopes ?? e.context?.requiredScopes;
+      return Array.isArray(needed) ? needed.map(String) : [];
+    });
+    const which = scopes?.length ? ` (${scopes.join(', ')})` : ' (crm.objects.contacts.read/write)';
+    return new AuthError(`HubSpot refused ${action} (403${said}): give the token the scopes it lacks${which}`, 403);
+  }
+  if (isRetryableStatus(res.status)) return new RetryableError(`HubSpot ${action} failed (HTTP ${res.status})${said}`, retryAfter, res.status);
+  if (res.status === 400 && (body.category === 'VALIDATION_ERROR' || body.category === undefined)) {
+    return new PayloadValidationError(`HubSpot refused ${action}: ${describeValidation(body) || `HTTP 400${said}`}`, 400);
+  }
+  return new PermanentError(`HubSpot refused ${action} (HTTP ${res.status}${body.category ? ` ${body.category}` : ''})${said}`, res.status);
+}

@@ -1,0 +1,129 @@
+import { isRetryableStatus, parseRetryAfter } from '../classify.js';
+import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../errors.js';
+
+/** One entry of Salesforce's error array (`errorCode`), or of a SaveResult's `errors` (`statusCode`). */
+export interface SalesforceApiError {
+  message?: string;
+  errorCode?: string;
+  statusCode?: string;
+  fields?: string[];
+}
+
+/** 401 INVALID_SESSION_ID: the token expired or was revoked; the session is renewed once. */
+export class SessionExpiredError extends AuthError {}
+
+/** The record a remembered id points to is gone (deleted, merged): find or create it again. */
+export class RecordGoneError extends PermanentError {}
+
+/** A converted Lead is read-only: the person lives on as a Contact. */
+export class ConvertedLeadError extends PermanentError {}
+
+// The daily allocation is rolling over 24 h: probing again within the hour is plenty.
+export const DAILY_LIMIT_BACKOFF_MS = 60 * 60 * 1000;
+// Too many concurrent long requests clears as soon as those requests finish.
+export const CONCURRENT_LIMIT_BACKOFF_MS = 60 * 1000;
+
+const VALIDATION_CODES = new Set([
+  'REQUIRED_FIELD_MISSING',
+  'INVALID_FIELD',
+  'INVALID_FIELD_FOR_INSERT_UPDATE',
+  'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+  'FIELD_INTEGRITY_EXCEPTION',
+  'STRING_TOO_LONG',
+  'INVALID_EMAIL_ADDRESS',
+  'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+  'DUPLICATES_DETECTED',
+  'DUPLICATE_VALUE',
+  'MALFORMED_ID',
+  'INVALID_TYPE',
+  'MALFORMED_QUERY',
+  'JSON_PARSER_ERROR',
+]);
+const GONE_CODES = new Set(['NOT_FOUND', 'ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY']);
+
+export function apiErrors(body: unknown): SalesforceApiError[] {
+  if (Array.isArray(body)) return body.filter((e): e is SalesforceApiError => !!e && typeof e === 'object');
+  if (body && typeof body === 'object' && Array.isArray((body as { errors?: unknown }).errors)) {
+    return apiErrors((body as { errors: unknown[] }).errors);
+  }
+  return [];
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function flat(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 300 ? `${one.slice(0, 300)}…` : one;
+}
+
+export function errorCode(error: SalesforceApiError | undefined): string | undefined {
+  return error?.errorCode ?? error?.statusCode;
+}
+
+/** "REQUIRED_FIELD_MISSING on LastName: Required fields are missing: [LastName]" */
+export function describeErrors(errors: SalesforceApiError[], status: number, rawBody: string): string {
+  if (errors.length === 0) return `HTTP ${status}${rawBody ? `: ${flat(rawBody)}` : ''}`;
+  return errors
+    .slice(0, 3)
+    .map((e) => {
+      const fields = e.fields?.length ? ` on ${e.fields.join(', ')}` : '';
+      return `${errorCode(e) ?? `HTTP ${status}`}${fields}: ${flat(e.message ?? '')}`;
+    })
+    .join('; ');
+}
+
+/**
+ * What a Salesforce answer means (the fact sheet's table): the body is a JSON array of
+ * `{message, errorCode, fields}`, and the API limit arrives as a 403.
+ */
+export function salesforceFailure(
+  status: number,
+  body: unknown,
+  rawBody: string,
+  headers: Record<string, string>,
+  action: string,
+): DeliveryError {
+  const errors = apiErrors(body ?? parsed(rawBody));
+  const codes = errors.map(errorCode);
+  const detail = describeErrors(errors, status, rawBody);
+  const messages = errors.map((e) => e.message ?? '').join(' ');
+
+  if (status === 401) return new SessionExpiredError(`Salesforce ended the session (${detail})`, 401);
+  if (codes.includes('REQUEST_LIMIT_EXCEEDED')) {
+    const concurrent = /concurrent/i.test(messages);
+    const usage = headers['sforce-limit-info'] ? ` (${headers['sforce-limit-info']})` : '';
+    return new RetryableError(
+      concurrent
+        ? `Salesforce limits concurrent long requests: ${detail}`
+        : `Salesforce API allocation used up${usage}: ${detail}; waiting before trying again`,
+      concurrent ? CONCURRENT_LIMIT_BACKOFF_MS : DAILY_LIMIT_BACKOFF_MS,
+      status,
+      { rateLimited: true },
+    );
+  }
+  if (codes.includes('UNABLE_TO_LOCK_ROW') || /UNABLE_TO_LOCK_ROW|Too many SOQL queries/i.test(messages)) {
+    return new RetryableError(`Salesforce record busy, will retry: ${detail}`, undefined, status);
+  }
+  if (isRetryableStatus(status)) {
+    return new RetryableError(`Salesforce ${action} failed: ${detail}`, parseRetryAfter(headers['retry-after']), status);
+  }
+  if (codes.includes('CANNOT_UPDATE_CONVERTED_LEAD')) return new ConvertedLeadError(`Salesforce ${action}: ${detail}`, status);
+  if (codes.some((c) => c && GONE_CODES.has(c))) return new RecordGoneError(`Salesforce ${action}: ${detail}`, status);
+  if (status === 300) return new PermanentError(`Salesforce ${action}: several records match (HTTP 300)`, status);
+  if (codes.some((c) => c && VALIDATION_CODES.has(c))) {
+    return new PayloadValidationError(`Salesforce refused ${action}: ${detail}`, status);
+  }
+  if (status === 403) {
+    return new PermanentError(
+      `Salesforce refused ${action} (HTTP 403: ${detail}): give the integration user access to Leads and Tasks and API Enabled`,
+      status,
+    );
+  }
+  return new PermanentError(`Salesforce refused ${action}: ${detail}`, status);
+}
