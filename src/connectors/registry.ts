@@ -7,8 +7,10 @@ import { slack } from './slack.js';
 import { teams } from './teams.js';
 import { discord } from './discord.js';
 import { zapier } from './zapier.js';
+import { salesforce } from './salesforce.js';
+import { hubspot } from './hubspot.js';
 
-export const CONNECTORS: readonly AnyConnector[] = [webhook, log, ga4, meta, zapier, slack, teams, discord];
+export const CONNECTORS: readonly AnyConnector[] = [webhook, log, ga4, meta, zapier, slack, teams, discord, salesforce, hubspot];
 
 export function findConnector(kind: string): AnyConnector | undefined {
   return CONNECTORS.find((c) => c.kind === kind);
