@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/errors.js';
 import type { AnyConnector, ConnectorState, DeliveryContext, Destination } from '../connectors/types.js';
 import { secretKeys } from '../connectors/settings.js';
@@ -49,6 +50,21 @@ export function secretValues(resolved: ResolvedDestination): string[] {
   return secretKeys(resolved.connector.settings)
     .map((key) => settings[key])
     .filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+export const LEASE_OWNER = `${hostname()}:${process.pid}`;
+
+/** A lease holder on this host whose process no longer exists (a crash, kill -9). */
+export function isDeadOwner(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== hostname() || !pid) return false;
+  if (Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 export class LeaseConfigError extends Error {
@@ -136,6 +152,7 @@ class Lane {
       limit: room,
       leaseMs: this.dispatcher.leaseMs,
       eventIds: this.dispatcher.onlyEvents,
+      owner: LEASE_OWNER,
     });
     this.bucket?.take(leased.length);
     for (const delivery of leased) {

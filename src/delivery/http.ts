@@ -110,6 +110,14 @@ function networkError(err: unknown, timeoutMs: number): DeliveryError {
   return new RetryableError(`network error: ${e?.message ?? String(err)}${code ? ` (${code})` : ''}`);
 }
 
+function redactExchange(x: Exchange, secrets: string[]): void {
+  x.request.url = redact(x.request.url, secrets);
+  for (const [name, value] of Object.entries(x.request.headers)) x.request.headers[name] = redact(value, secrets);
+  if (x.request.body !== undefined) x.request.body = redact(x.request.body, secrets);
+  if (x.response) x.response.body = redact(x.response.body, secrets);
+  if (x.error) x.error = redact(x.error, secrets);
+}
+
 /** The one door to the network: timeouts, no redirects, masking, classification, and a record of every exchange. */
 export function createHttp(options: HttpOptions = {}): RecordingHttp {
   const secrets = [...(options.secrets ?? [])].filter((s) => s.length >= 4);
@@ -177,7 +185,10 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
     dryRun,
     exchanges,
     addSecret(value: string) {
-      if (value.length >= 4 && !secrets.includes(value)) secrets.push(value);
+      if (value.length < 4 || secrets.includes(value)) return;
+      secrets.push(value);
+      // A token learnt from an answer was recorded before the connector could name it: mask it there too.
+      for (const x of exchanges) redactExchange(x, secrets);
     },
   };
 }

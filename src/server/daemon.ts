@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { statfs } from 'node:fs/promises';
 import { resolveDestinations, type LoadedConfig } from '../config/index.js';
-import { Dispatcher, type ResolvedDestination } from '../delivery/dispatcher.js';
+import { Dispatcher, isDeadOwner, type ResolvedDestination } from '../delivery/dispatcher.js';
 import { closeHttpAgents } from '../delivery/http.js';
 import type { NewAttempt } from '../store/types.js';
 import { SqliteStore } from '../store/sqlite.js';
@@ -159,6 +159,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     store.prune(Date.now() - options.config.retentionMs).catch((err) => options.warn(`pruning failed: ${(err as Error).message}`));
   await checkDisk();
   await prune();
+  const recovered = await store.recoverLeases(isDeadOwner);
+  if (recovered) options.warn(`${recovered} delivery attempt(s) interrupted by a previous crash will be tried again`);
   const diskTimer = setInterval(checkDisk, 5_000);
   const pruneTimer = setInterval(prune, 3_600_000);
   diskTimer.unref();

@@ -59,4 +59,5 @@ export const MIGRATIONS: string[] = [
     body TEXT NOT NULL
   );
   `,
+  `ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;`,
 ];

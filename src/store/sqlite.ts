@@ -146,14 +146,14 @@ export class SqliteStore implements Store {
     return { event: JSON.parse(row.body as string), receivedAt: row.received_at as number, deliveries: deliveries.map(toDelivery) };
   }
 
-  async leaseDue(destination: string, { now, limit, leaseMs, eventIds }: LeaseOptions): Promise<LeasedDelivery[]> {
+  async leaseDue(destination: string, { now, limit, leaseMs, eventIds, owner }: LeaseOptions): Promise<LeasedDelivery[]> {
     if (limit <= 0) return [];
     const onlyEvents = eventIds ? `AND event_id IN (${eventIds.map(() => '?').join(', ')})` : '';
     const token = randomBytes(8).toString('hex');
     // Expired leases are due again: their holder crashed or gave up.
     const rows = this.db
       .prepare(
-        `UPDATE deliveries SET state = 'in_flight', lease_until = ?, lease_token = ?, updated_at = ?
+        `UPDATE deliveries SET state = 'in_flight', lease_until = ?, lease_token = ?, lease_owner = ?, updated_at = ?
          WHERE id IN (
            SELECT id FROM deliveries
            WHERE destination = ? AND (
@@ -162,7 +162,7 @@ export class SqliteStore implements Store {
            ORDER BY next_at LIMIT ?)
          RETURNING *`,
       )
-      .all(now + leaseMs, token, now, destination, now, now, ...(eventIds ?? []), limit) as Row[];
+      .all(now + leaseMs, token, owner ?? null, now, destination, now, now, ...(eventIds ?? []), limit) as Row[];
     if (rows.length === 0) return [];
     const bodies = this.db.prepare('SELECT body FROM events WHERE id = ?');
     return rows
@@ -185,13 +185,28 @@ export class SqliteStore implements Store {
     return (row.at as number | null) ?? undefined;
   }
 
+  async recoverLeases(isDead: (owner: string) => boolean): Promise<number> {
+    const held = this.db
+      .prepare(`SELECT DISTINCT lease_owner AS owner FROM deliveries WHERE state = 'in_flight' AND lease_owner IS NOT NULL`)
+      .all() as Row[];
+    const dead = held.map((r) => r.owner as string).filter(isDead);
+    if (dead.length === 0) return 0;
+    const now = Date.now();
+    return this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'retrying', next_at = ?, lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = ?
+         WHERE state = 'in_flight' AND lease_owner IN (${dead.map(() => '?').join(', ')})`,
+      )
+      .run(now, now, ...dead).changes;
+  }
+
   async settle(delivery: LeasedDelivery, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
     const now = Date.now();
     return this.db.transaction(() => {
       const changed = this.db
         .prepare(
           `UPDATE deliveries SET state = @state, next_at = @nextAt, attempts = attempts + @counts,
-             lease_until = NULL, lease_token = NULL, updated_at = @now, last_error = @error
+             lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = @now, last_error = @error
            WHERE id = @id AND lease_token = @token`,
         )
         .run({

@@ -92,6 +92,8 @@ export interface LeaseOptions {
   leaseMs: number;
   /** Only deliveries of these events (the CLI delivering what it just emitted). */
   eventIds?: string[];
+  /** Who holds the lease (host:pid), so a restarted daemon can take back what a dead process held. */
+  owner?: string;
 }
 
 export interface Settlement {
@@ -133,6 +135,8 @@ export interface Store {
   getEvent(id: string): Promise<StoredEvent | undefined>;
   leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]>;
   nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined>;
+  /** Makes deliveries leased by owners that `isDead` says are gone due again now; returns how many. */
+  recoverLeases(isDead: (owner: string) => boolean): Promise<number>;
   settle(delivery: LeasedDelivery, settlement: Settlement, attempt?: NewAttempt): Promise<boolean>;
   listDeliveries(filter: DeliveryFilter): Promise<Delivery[]>;
   getDelivery(id: string): Promise<Delivery | undefined>;

@@ -30,6 +30,7 @@ function validateBatch(ctx: DaemonContext, body: Record<string, unknown>): Incom
   }
   const known = new Set(ctx.destinations().map((d) => d.dest.name));
   const details: Array<EventIssue & { index: number }> = [];
+  let firstMessage: string | undefined;
   const seen = new Set<string>();
   const accepted: Incoming[] = [];
   batch.forEach((raw, index) => {
@@ -43,13 +44,10 @@ function validateBatch(ctx: DaemonContext, body: Record<string, unknown>): Incom
       if (err instanceof InvalidEventError) details.push(...err.details.map((d) => ({ index, ...d })));
       else if (err instanceof ApiError) details.push({ index, path: 'to', message: err.message });
       else throw err;
+      firstMessage ??= batch.length > 1 ? `events[${index}]: ${(err as Error).message}` : (err as Error).message;
     }
   });
-  if (details.length) {
-    const first = details[0];
-    const where = batch.length > 1 ? `events[${first.index}].` : '';
-    throw new ApiError(400, 'invalid_event', `${where}${first.path} ${first.message}; nothing was stored`, details);
-  }
+  if (details.length) throw new ApiError(400, 'invalid_event', `${firstMessage}; nothing was stored`, details);
   return accepted;
 }
 
