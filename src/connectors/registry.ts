@@ -9,8 +9,10 @@ import { discord } from './discord.js';
 import { zapier } from './zapier.js';
 import { salesforce } from './salesforce.js';
 import { hubspot } from './hubspot.js';
+import { wordpress } from './wordpress.js';
+import { shopify } from './shopify.js';
 
-export const CONNECTORS: readonly AnyConnector[] = [webhook, log, ga4, meta, zapier, slack, teams, discord, salesforce, hubspot];
+export const CONNECTORS: readonly AnyConnector[] = [webhook, log, ga4, meta, zapier, slack, teams, discord, salesforce, hubspot, wordpress, shopify];
 
 export function findConnector(kind: string): AnyConnector | undefined {
   return CONNECTORS.find((c) => c.kind === kind);
