@@ -66,7 +66,7 @@ retry:
     });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_event');
-    expect(res.body.error.message).toContain('events[1].data.user.email');
+    expect(res.body.error.message).toBe('events[1]: invalid user.registered event: data.user.email must look like local@domain; nothing was stored');
     expect(res.body.error.details).toEqual([{ index: 1, path: 'data.user.email', message: 'must look like local@domain' }]);
     expect((await daemon.request('GET', '/api/events/evt_ok1')).status).toBe(404);
     expect(receiver.requests).toHaveLength(0);
