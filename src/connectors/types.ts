@@ -25,7 +25,9 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
+  /** The body as UTF-8 text; `bytes` holds it unchanged (files, images). */
   body: string;
+  bytes: Buffer;
   json<T = unknown>(): T;
 }
 

@@ -63,13 +63,19 @@ function prepare(req: HttpRequest, userAgent: string): { headers: Record<string,
   return { headers, body };
 }
 
-function textOf(body: string | Buffer | undefined): string | undefined {
-  if (body === undefined) return undefined;
-  return typeof body === 'string' ? body : body.toString('utf8');
+const TEXT_TYPES = /^(text\/|application\/(json|.*\+json|xml|.*\+xml|x-www-form-urlencoded|graphql|javascript))/i;
+
+/** What the attempt log keeps of a body: the text, or only the size of a binary one. */
+function recordable(body: string | Buffer, contentType: string | undefined): string {
+  if (typeof body === 'string') return body;
+  const text = body.toString('utf8');
+  const binary = contentType ? !TEXT_TYPES.test(contentType) : text.includes('\uFFFD');
+  return binary ? `[${body.length} bytes${contentType ? ` of ${contentType}` : ''}]` : text;
 }
 
-function responseOf(status: number, headers: Record<string, string>, body: string): HttpResponse {
-  return { status, headers, body, json: <T>() => JSON.parse(body) as T };
+function responseOf(status: number, headers: Record<string, string>, bytes: Buffer): HttpResponse {
+  const body = bytes.toString('utf8');
+  return { status, headers, body, bytes, json: <T>() => JSON.parse(body) as T };
 }
 
 function flatHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string> {
@@ -80,7 +86,7 @@ function flatHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, st
   return out;
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -92,7 +98,7 @@ async function readCapped(body: Dispatcher.ResponseData['body'], max: number): P
     }
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function networkError(err: unknown, timeoutMs: number): DeliveryError {
@@ -136,7 +142,7 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
         method: req.method,
         url: redact(req.url, secrets),
         headers: redactHeaders(headers, secrets),
-        body: body === undefined ? undefined : redact(textOf(body)!, secrets),
+        body: body === undefined ? undefined : redact(recordable(body, headers['content-type']), secrets),
       },
     };
     exchanges.push(exchange);
@@ -146,7 +152,7 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
     if (dryRun) {
       const answer = req.dryRunResponse ?? { status: 200, body: {} };
       const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-      res = responseOf(answer.status, answer.headers ?? {}, text);
+      res = responseOf(answer.status, answer.headers ?? {}, Buffer.from(text));
     } else {
       try {
         if (options.publicTargetsOnly) await assertPublicHost(new URL(req.url).hostname);
@@ -159,8 +165,8 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
-        const text = await readCapped(answer.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
-        res = responseOf(answer.statusCode, flatHeaders(answer.headers), text);
+        const bytes = await readCapped(answer.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+        res = responseOf(answer.statusCode, flatHeaders(answer.headers), bytes);
       } catch (err) {
         const failure = networkError(err, timeoutMs);
         exchange.error = redact(failure.message, secrets);
@@ -169,7 +175,7 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
       }
     }
     exchange.durationMs = Math.round(performance.now() - started);
-    exchange.response = { status: res.status, headers: res.headers, body: redact(res.body, secrets) };
+    exchange.response = { status: res.status, headers: res.headers, body: redact(recordable(res.bytes, res.headers['content-type']), secrets) };
 
     const accepted = req.acceptStatus ? req.acceptStatus(res.status) : res.status >= 200 && res.status < 300;
     if (!accepted) {

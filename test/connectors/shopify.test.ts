@@ -12,8 +12,8 @@ import { startFakeShopify, type FakeShopify, type FakeShopifyOptions } from '../
 
 const TOKEN = 'shpat_0123456789abcdef0123456789abcdef';
 const CLIENT_SECRET = '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';
-// The http door reads bodies as text, so the "MP4" served here is ASCII bytes.
-const MP4 = Buffer.from('....ftypisom....moov....mdat' + 'frame-data-'.repeat(40));
+// MP4 framing with bytes that are not valid UTF-8, so a text round trip would corrupt them.
+const MP4 = Buffer.concat([Buffer.from('00000018667479706d703432', 'hex'), Buffer.from([0x80, 0xff, 0xfe, 0x00]), Buffer.from('frame-data-'.repeat(40))]);
 
 let shop: FakeShopify;
 beforeEach(() => forgetTokens());

@@ -1,4 +1,4 @@
-import { BinaryBodyUnavailable, downloadFile } from '../binary-download.js';
+import { downloadFile } from '../binary-download.js';
 import type { DeliveryContext, Http } from '../types.js';
 import { fileNameFrom } from '../video-links.js';
 import type { WordPressApi } from './api.js';
@@ -27,19 +27,12 @@ export async function posterMediaId(
   const kept = await ctx.state.get(key);
   if (kept) return Number(kept);
 
-  let file;
-  try {
-    file = await downloadFile(http, posterUrl, {
-      maxBytes: MAX_POSTER_BYTES,
-      accept: Object.keys(POSTER_TYPES),
-      what: 'the poster (video.thumbnailUrl)',
-      dryRunType: 'image/jpeg',
-    });
-  } catch (err) {
-    // The post still shows the poster on its video block; only the featured image is left out.
-    if (err instanceof BinaryBodyUnavailable) return undefined;
-    throw err;
-  }
+  const file = await downloadFile(http, posterUrl, {
+    maxBytes: MAX_POSTER_BYTES,
+    accept: Object.keys(POSTER_TYPES),
+    what: 'the poster (video.thumbnailUrl)',
+    dryRunType: 'image/jpeg',
+  });
   const filename = fileNameFrom(posterUrl, `poster-${video.id}`, POSTER_TYPES[file.contentType]);
   const media = await wp.expect<{ id: number }>(
     {
