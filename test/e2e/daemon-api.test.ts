@@ -179,6 +179,20 @@ describe('the daemon guards', () => {
     expect(result.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a token/);
   });
 
+  it('answers 503 with Retry-After instead of accepting past its disk budget', async () => {
+    box = sandbox();
+    const daemon = await startDaemon(box, ['--max-store-mb', '0']);
+    try {
+      const res = await daemon.request('POST', '/api/events', video('evt_full'));
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('60');
+      expect(res.body.error.message).toMatch(/over its budget/);
+      expect((await daemon.request('GET', '/api/events/evt_full')).status).toBe(404);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   it('exits 0 on SIGTERM', async () => {
     box = sandbox();
     const daemon = await startDaemon(box);

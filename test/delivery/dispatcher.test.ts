@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Dispatcher, LeaseConfigError, type ResolvedDestination } from '../../src/delivery/dispatcher.js';
+import { decideRetry, DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-policy.js';
+import { CircuitBreaker } from '../../src/delivery/circuit-breaker.js';
+import { webhook } from '../../src/connectors/webhook.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import { buildEnvelope } from '../../src/events/index.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { eventually } from '../helpers/daemon.js';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const event = (id: string) => buildEnvelope({ id, type: 'video.generated', data: { video: { id: 'v', title: 't' }, user: { id: 'u' } } });
+
+describe('the dispatcher', () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(responder: Parameters<typeof startReceiver>[0]) {
+    const dir = mkdtempSync(join(tmpdir(), 'vidhook-dispatch-'));
+    const store = SqliteStore.open(dir);
+    const receiver: Receiver = await startReceiver(responder);
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => store.close(), () => receiver.close());
+    const destination: ResolvedDestination = {
+      connector: webhook,
+      dest: { name: 'flaky', connector: 'webhook', events: ['*'], enabled: true, source: 'project', settings: { url: receiver.url, secret: SECRET } },
+    };
+    return { store, receiver, destination };
+  }
+
+  it('opens the circuit after repeated failures: deliveries wait without spending attempts, then a probe closes it', async () => {
+    let healthy = false;
+    const { store, receiver, destination } = await setup(() => ({ status: healthy ? 200 : 503 }));
+    const dispatcher = new Dispatcher({
+      store,
+      destinations: () => [destination],
+      retry: { schedule: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], jitter: 0 },
+      circuit: { threshold: 3, cooldownMs: 400, maxCooldownMs: 400 },
+      pollMs: 20,
+    });
+    cleanups.push(() => dispatcher.stop());
+    await store.addEvents([{ event: event('evt_c1'), destinations: ['flaky'] }]);
+    dispatcher.start();
+    await receiver.waitFor(3);
+    await eventually(() => dispatcher.circuitStates().flaky === 'open');
+    await new Promise((r) => setTimeout(r, 200));
+    // While open, nothing is sent and the delivery keeps its remaining attempts.
+    expect(receiver.requests).toHaveLength(3);
+    expect((await store.getEvent('evt_c1'))!.deliveries[0]).toMatchObject({ state: 'retrying', attempts: 3 });
+    healthy = true;
+    await eventually(async () => (await store.getEvent('evt_c1'))!.deliveries[0].state === 'succeeded');
+    expect(dispatcher.circuitStates().flaky).toBe('closed');
+    expect(receiver.requests).toHaveLength(4);
+  });
+
+  it('fails a delivery for good once its schedule is spent, and keeps it replayable', async () => {
+    const { store, receiver, destination } = await setup(() => ({ status: 500 }));
+    const dispatcher = new Dispatcher({ store, destinations: () => [destination], retry: { schedule: [0, 10, 10], jitter: 0 }, pollMs: 20 });
+    cleanups.push(() => dispatcher.stop());
+    await store.addEvents([{ event: event('evt_f1'), destinations: ['flaky'] }]);
+    dispatcher.start();
+    const failed = await eventually(async () => {
+      const d = (await store.getEvent('evt_f1'))!.deliveries[0];
+      return d.state === 'failed' && d;
+    });
+    expect(failed.attempts).toBe(3);
+    expect(failed.lastError).toMatch(/HTTP 500.*gave up after 3 attempts/);
+    expect(receiver.requests).toHaveLength(3);
+    receiver.respond(() => ({ status: 200 }));
+    expect(await store.requeue({ status: 'failed' })).toHaveLength(1);
+    dispatcher.wake();
+    await eventually(async () => (await store.getEvent('evt_f1'))!.deliveries[0].state === 'succeeded');
+  });
+
+  it('refuses a lease that does not outlast the request timeout', async () => {
+    const { store, destination } = await setup(() => ({ status: 200 }));
+    expect(() => new Dispatcher({ store, destinations: () => [destination], timeoutMs: 30_000, leaseMs: 30_000 })).toThrow(LeaseConfigError);
+  });
+
+  it('takes back a lease whose holder died, and only that one', async () => {
+    const { store } = await setup(() => ({ status: 200 }));
+    await store.addEvents([{ event: event('evt_l1'), destinations: ['flaky'] }, { event: event('evt_l2'), destinations: ['flaky'] }]);
+    const now = Date.now();
+    await store.leaseDue('flaky', { now, limit: 1, leaseMs: 60_000, owner: 'here:1' });
+    await store.leaseDue('flaky', { now, limit: 1, leaseMs: 60_000, owner: 'here:2' });
+    expect(await store.recoverLeases((owner) => owner === 'here:1')).toBe(1);
+    const states = (await store.listDeliveries({})).map((d) => d.state).sort();
+    expect(states).toEqual(['in_flight', 'retrying']);
+  });
+});
+
+describe('the retry policy', () => {
+  const never = () => 0.999;
+  it('follows the schedule with jitter that only adds', () => {
+    const d = decideRetry(DEFAULT_RETRY_POLICY, 2, 0, undefined, () => 0);
+    expect(d).toEqual({ retry: true, delayMs: 300_000 });
+    const jittered = decideRetry(DEFAULT_RETRY_POLICY, 2, 0, undefined, never);
+    expect(jittered.retry && jittered.delayMs).toBeGreaterThan(300_000);
+  });
+  it('uses a longer delay the service names as given, and never a shorter one', () => {
+    expect(decideRetry(DEFAULT_RETRY_POLICY, 1, 0, 120_000, never)).toEqual({ retry: true, delayMs: 120_000 });
+    const shorter = decideRetry(DEFAULT_RETRY_POLICY, 2, 0, 1_000, () => 0);
+    expect(shorter).toEqual({ retry: true, delayMs: 300_000 });
+  });
+  it('gives up when the schedule is spent, or past the deadline after the attempt floor', () => {
+    expect(decideRetry(DEFAULT_RETRY_POLICY, 8, 0, undefined).retry).toBe(false);
+    expect(decideRetry(DEFAULT_RETRY_POLICY, 3, 4 * 86_400_000, undefined).retry).toBe(false);
+    expect(decideRetry(DEFAULT_RETRY_POLICY, 2, 4 * 86_400_000, undefined).retry).toBe(true);
+  });
+  it('lets the CLI give up on a long wait rather than block', () => {
+    const d = decideRetry({ schedule: [0, 1000, 2000], jitter: 0, maxDelayMs: 10_000 }, 1, 0, 3_600_000);
+    expect(d.retry).toBe(false);
+  });
+});
+
+describe('the circuit breaker', () => {
+  it('allows one probe when half-open and doubles its pause after a failed probe', () => {
+    let now = 0;
+    const breaker = new CircuitBreaker({ threshold: 2, cooldownMs: 100, maxCooldownMs: 1000 }, () => now);
+    breaker.failure();
+    breaker.failure();
+    expect(breaker.state).toBe('open');
+    expect(breaker.allowance(4)).toBe(0);
+    now = 100;
+    expect(breaker.allowance(4)).toBe(1);
+    expect(breaker.allowance(4)).toBe(0);
+    breaker.failure();
+    expect(breaker.reopensAt()).toBe(300);
+    now = 300;
+    expect(breaker.allowance(4)).toBe(1);
+    breaker.success();
+    expect(breaker.allowance(4)).toBe(4);
+  });
+});

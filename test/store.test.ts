@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { buildEnvelope } from '../src/events/index.js';
+
+const event = (id: string) => buildEnvelope({ id, type: 'session.started', data: { session: { id: 's' }, user: { id: 'u' } } });
+
+describe('the SQLite store', () => {
+  let dir: string;
+  let store: SqliteStore;
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const open = () => {
+    dir = mkdtempSync(join(tmpdir(), 'vidhook-store-'));
+    store = SqliteStore.open(dir);
+  };
+
+  it('commits concurrent callers together and reports duplicates without new deliveries', async () => {
+    open();
+    const results = await Promise.all([
+      store.addEvents([{ event: event('evt_1'), destinations: ['a', 'b'] }]),
+      store.addEvents([{ event: event('evt_2'), destinations: ['a'] }]),
+      store.addEvents([{ event: event('evt_1'), destinations: ['a', 'b', 'c'] }]),
+    ]);
+    expect(results.flat()).toEqual([
+      { id: 'evt_1', deliveries: 2, duplicate: false },
+      { id: 'evt_2', deliveries: 1, duplicate: false },
+      { id: 'evt_1', deliveries: 2, duplicate: true },
+    ]);
+    expect(await store.countByState()).toEqual({ pending: 3 });
+  });
+
+  it('uses WAL with full sync, so an answered event survives a crash', () => {
+    open();
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
+  it('fences settlements with the lease token', async () => {
+    open();
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    const [first] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 1 });
+    await new Promise((r) => setTimeout(r, 5));
+    const [second] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+    expect(second.id).toBe(first.id);
+    expect(await store.settle(first, { state: 'succeeded' })).toBe(false);
+    expect(await store.settle(second, { state: 'succeeded' })).toBe(true);
+  });
+
+  it('prunes old settled events and attempts, never unfinished work', async () => {
+    open();
+    await store.addEvents([{ event: event('evt_done'), destinations: ['a'] }, { event: event('evt_open'), destinations: ['b'] }]);
+    const [lease] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+    await store.settle(lease, { state: 'succeeded' });
+    const pruned = await store.prune(Date.now() + 1000);
+    expect(pruned.events).toBe(1);
+    expect(await store.getEvent('evt_done')).toBeUndefined();
+    expect(await store.getEvent('evt_open')).toBeDefined();
+  });
+
+  it('backfills a destination only with events it has no delivery for', async () => {
+    open();
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: [] }]);
+    expect(await store.backfill('a', { since: 0, dryRun: true })).toBe(1);
+    expect(await store.backfill('a', { since: 0 })).toBe(1);
+    expect(await store.backfill('a', { since: 0 })).toBe(0);
+  });
+});
