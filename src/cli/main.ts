@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { lazy } from './run.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+// Read directly: `--version` should cost no more than one small file read.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function buildProgram(): Command {
@@ -138,6 +139,67 @@ export function buildProgram(): Command {
     .command('status')
     .description("the daemon's health and each destination's recent figures")
     .action(lazy(() => import('./commands/status.js')));
+
+  program
+    .command('configure')
+    .description('add or update a destination in the user store (asks on a terminal; flags otherwise)')
+    .argument('[connector]', 'connector kind, e.g. slack (see `vidhook connectors`)')
+    .option('--name <name>', 'destination name (default: the connector kind)')
+    .option('--set <key=value>', 'a connector setting, e.g. webhookUrl=https://… (repeatable)', collect)
+    .option('--events <types>', 'event types or globs it receives, comma-separated (default: the connector\'s)')
+    .option('-y, --yes', 'ask nothing: take defaults, replace a destination of another connector')
+    .option('--test', 'send a sample event after saving')
+    .action(lazy(() => import('./commands/configure.js')));
+
+  const destinations = program.command('destinations').description('list, inspect, pause, test and remove destinations');
+  destinations
+    .command('list', { isDefault: true })
+    .description('every destination and where it comes from')
+    .action(lazy(() => import('./commands/destinations-list.js')));
+  destinations
+    .command('show')
+    .description('one destination, secrets masked')
+    .argument('<name>', 'destination name')
+    .action(lazy(() => import('./commands/destinations-show.js')));
+  destinations
+    .command('remove')
+    .description('remove a destination from the user store (or a daemon registration)')
+    .argument('<name>', 'destination name')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(lazy(() => import('./commands/destinations-remove.js')));
+  destinations
+    .command('enable')
+    .description('deliver to a destination again (also after an endpoint said 410 Gone)')
+    .argument('<name>', 'destination name')
+    .action(lazy(() => import('./commands/destinations-enable.js')));
+  destinations
+    .command('disable')
+    .description('pause deliveries to a destination; they wait until it is enabled')
+    .argument('<name>', 'destination name')
+    .action(lazy(() => import('./commands/destinations-disable.js')));
+  destinations
+    .command('test')
+    .description('send a sample event to one destination and report the outcome')
+    .argument('<name>', 'destination name')
+    .option('--type <type>', 'event type of the sample (default: the first the destination takes)')
+    .action(lazy(() => import('./commands/destinations-test.js')));
+
+  program
+    .command('doctor')
+    .description('check config, secrets, store, daemon and each destination\'s credentials, with a fix for each problem')
+    .option('--no-network', 'skip the daemon and credential checks')
+    .action(lazy(() => import('./commands/doctor.js')));
+
+  program
+    .command('completion')
+    .description('print the shell completion script')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action(lazy(() => import('./commands/completion.js')));
+
+  program
+    .command('__complete', { hidden: true })
+    .argument('<what>')
+    .action(lazy(() => import('./commands/complete.js')));
 
   return program;
 }

@@ -11,11 +11,12 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-/** Colour only for a terminal that wants it: NO_COLOR, --no-color, TERM=dumb, --json and pipes turn it off. */
+/** Colour only for a terminal that wants it: NO_COLOR, --no-color, TERM=dumb, --json and pipes turn it off; FORCE_COLOR turns it on (NO_COLOR still wins). */
 export function colorLevel(options: GlobalOptions, stream: NodeJS.WriteStream = process.stdout, env = process.env): 0 | 1 | 2 | 3 {
   if (options.json || options.color === false) return 0;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return env.FORCE_COLOR === '3' ? 3 : 2;
+  if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return 0;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR === '3' ? 3 : env.FORCE_COLOR === '1' ? 1 : 2;
   if (env.TERM === 'dumb' || !stream.isTTY) return 0;
   return stream.hasColors?.(256) ? 2 : 1;
 }

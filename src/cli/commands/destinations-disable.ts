@@ -1,0 +1,1 @@
+export { disable as default } from './destinations.js';

@@ -1,0 +1,1 @@
+export { enable as default } from './destinations.js';

@@ -1,0 +1,1 @@
+export { test as default } from './destinations.js';

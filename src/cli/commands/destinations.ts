@@ -1,0 +1,209 @@
+import { mergeSources, resolveDestination, runtimeSources, type DestinationSource, type LoadedConfig } from '../../config/index.js';
+import { maskedSettings } from '../../config/settings-view.js';
+import { DISABLED_KEY, destinationScope, type ResolvedDestination } from '../../delivery/dispatcher.js';
+import type { Store } from '../../store/types.js';
+import { loadCliConfig, openStore } from '../context.js';
+import { UsageError } from '../errors.js';
+import { Output, table, type GlobalOptions } from '../output.js';
+import { canPrompt } from '../tty.js';
+import { ask, loadPrompts } from '../prompts.js';
+import { printTestResult, testDestination } from './destinations-probe.js';
+
+export type Origin = DestinationSource['source'];
+
+export const ORIGIN_LABEL: Record<Origin, string> = {
+  user: 'user store',
+  project: 'project file',
+  runtime: 'daemon registration',
+};
+
+/** One destination as the user sees it: where it comes from, and either its resolved form or why it does not resolve. */
+export interface DestinationEntry {
+  name: string;
+  source: Origin;
+  file?: string;
+  /** Lower layers holding the same name, which this one hides. */
+  hides: Origin[];
+  resolved?: ResolvedDestination;
+  error?: string;
+  disabledReason?: string;
+}
+
+/** Every destination, each resolved on its own so that one bad entry does not hide the others. */
+export async function destinationEntries(config: LoadedConfig, store: Store): Promise<DestinationEntry[]> {
+  const runtime = runtimeSources(await store.listRuntimeDestinations());
+  const layers = [config.userSources, config.projectSources, runtime];
+  const entries: DestinationEntry[] = [];
+  for (const source of mergeSources(...layers)) {
+    const hides = layers
+      .flat()
+      .filter((s) => s.name === source.name && s !== source)
+      .map((s) => s.source);
+    const entry: DestinationEntry = { name: source.name, source: source.source, file: source.file, hides };
+    try {
+      entry.resolved = resolveDestination(source, { env: config.env, customTypes: config.customTypes });
+    } catch (err) {
+      entry.error = (err as Error).message;
+    }
+    entry.disabledReason = await store.stateGet(destinationScope(source.name), DISABLED_KEY);
+    entries.push(entry);
+  }
+  return entries;
+}
+
+export function stateOf(entry: DestinationEntry): 'enabled' | 'off' | 'disabled' | 'invalid' {
+  if (entry.error) return 'invalid';
+  if (entry.disabledReason !== undefined) return 'disabled';
+  return entry.resolved?.dest.enabled === false ? 'off' : 'enabled';
+}
+
+/** The JSON form: settings masked, never a secret. */
+export function entryView(entry: DestinationEntry) {
+  const r = entry.resolved;
+  return {
+    name: entry.name,
+    connector: r?.connector.kind ?? null,
+    source: entry.source,
+    sourceLabel: ORIGIN_LABEL[entry.source],
+    ...(entry.file ? { file: entry.file } : {}),
+    state: stateOf(entry),
+    ...(entry.disabledReason !== undefined ? { disabledReason: entry.disabledReason } : {}),
+    events: r?.dest.events ?? [],
+    settings: r ? maskedSettings(r) : {},
+    ...(entry.hides.length ? { overrides: entry.hides } : {}),
+    ...(entry.error ? { error: entry.error } : {}),
+  };
+}
+
+function find(entries: DestinationEntry[], name: string): DestinationEntry {
+  const entry = entries.find((e) => e.name === name);
+  if (!entry) {
+    const known = entries.map((e) => e.name).join(', ') || 'none configured; add one with `vidhook configure`';
+    throw new UsageError(`no destination named ${name} (known: ${known})`, 'unknown_destination');
+  }
+  return entry;
+}
+
+async function withEntries<T>(globals: GlobalOptions, work: (entries: DestinationEntry[], store: Store, config: LoadedConfig) => Promise<T>): Promise<T> {
+  const ctx = await loadCliConfig(globals);
+  const store = openStore(ctx.dataDir);
+  try {
+    return await work(await destinationEntries(ctx.config, store), store, ctx.config);
+  } finally {
+    await store.close();
+  }
+}
+
+function stateText(out: Output, entry: DestinationEntry): string {
+  const c = out.color;
+  const state = stateOf(entry);
+  return state === 'enabled' ? c.green(state) : state === 'off' ? c.dim(state) : c.red(state);
+}
+
+export async function list(_: string[], __: unknown, globals: GlobalOptions): Promise<void> {
+  const out = new Output(globals);
+  await withEntries(globals, async (entries) => {
+    if (out.json) return out.data(entries.map(entryView));
+    if (entries.length === 0) {
+      out.line('no destinations yet: add one with `vidhook configure <connector>` (see `vidhook connectors`)');
+      return;
+    }
+    const c = out.color;
+    const head = ['NAME', 'CONNECTOR', 'SOURCE', 'STATE', 'EVENTS'].map((h) => c.bold(h));
+    const rows = entries.map((e) => [
+      e.name,
+      e.resolved?.connector.kind ?? c.dim('?'),
+      ORIGIN_LABEL[e.source],
+      stateText(out, e),
+      e.resolved?.dest.events.join(', ') ?? '',
+    ]);
+    for (const line of table([head, ...rows])) out.line(line);
+    for (const e of entries.filter((e) => e.error || e.disabledReason)) out.line(c.dim(`${e.name}: ${e.error ?? e.disabledReason}`));
+  });
+}
+
+export async function show([name]: string[], __: unknown, globals: GlobalOptions): Promise<void> {
+  const out = new Output(globals);
+  await withEntries(globals, async (entries) => {
+    const view = entryView(find(entries, name));
+    if (out.json) return out.data(view);
+    const c = out.color;
+    const rows: string[][] = [
+      ['name', view.name],
+      ['connector', view.connector ?? c.dim('?')],
+      ['source', `${view.sourceLabel}${view.file ? ` (${view.file})` : ''}`],
+      ['state', `${view.state}${view.disabledReason ? `: ${view.disabledReason}` : ''}`],
+      ['events', view.events.join(', ')],
+      ...Object.entries(view.settings).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    ];
+    if (view.overrides) rows.push(['overrides', view.overrides.map((o) => ORIGIN_LABEL[o]).join(', ')]);
+    for (const line of table(rows.map(([k, v]) => [c.cyan(k), v]))) out.line(line);
+    if (view.error) out.line(c.red(`invalid: ${view.error}`));
+  });
+}
+
+interface RemoveOptions {
+  yes?: boolean;
+}
+
+export async function remove([name]: string[], options: RemoveOptions, globals: GlobalOptions): Promise<number> {
+  const out = new Output(globals);
+  return withEntries(globals, async (entries, store) => {
+    const entry = find(entries, name);
+    if (entry.source === 'project') {
+      throw new UsageError(`${name} is defined in the project file ${entry.file ?? ''}: edit that file to remove it`.replace(' :', ':'), 'project_destination');
+    }
+    if (!options.yes) {
+      if (!canPrompt(globals)) throw new UsageError(`removing ${name} needs confirmation: pass --yes`, 'confirmation_required');
+      const { confirm } = await loadPrompts();
+      const sure = await ask(confirm({ message: `Remove ${name} (${ORIGIN_LABEL[entry.source]})?`, default: false }));
+      if (!sure) {
+        out.info('nothing removed');
+        return 1;
+      }
+    }
+    if (entry.source === 'runtime') await store.deleteRuntimeDestination(name);
+    else {
+      const { UserStore } = await import('../../config/user-store.js');
+      new UserStore().remove(name);
+    }
+    await store.stateDelete(destinationScope(name), DISABLED_KEY);
+    if (out.json) out.data({ removed: name, source: entry.source });
+    else out.line(`${out.color.green('✓')} removed ${name} from the ${ORIGIN_LABEL[entry.source]}`);
+    return 0;
+  });
+}
+
+async function setDisabled(name: string, disabled: boolean, globals: GlobalOptions): Promise<void> {
+  const out = new Output(globals);
+  await withEntries(globals, async (entries, store) => {
+    const entry = find(entries, name);
+    const scope = destinationScope(name);
+    if (disabled) await store.stateSet(scope, DISABLED_KEY, `disabled by ${process.env.USER ?? 'the user'} with vidhook destinations disable`);
+    else await store.stateDelete(scope, DISABLED_KEY);
+    const was = entry.disabledReason;
+    if (out.json) return out.data({ name, state: disabled ? 'disabled' : 'enabled', ...(was !== undefined && !disabled ? { cleared: was } : {}) });
+    out.line(`${out.color.green('✓')} ${name} ${disabled ? 'disabled: nothing is delivered to it until `vidhook destinations enable ' + name + '`' : 'enabled'}`);
+    if (!disabled && was !== undefined) out.info(`cleared: ${was}`);
+    if (!disabled && entry.resolved?.dest.enabled === false) out.warn(`${name} has enabled: false in the ${ORIGIN_LABEL[entry.source]}; change it there too`);
+  });
+}
+
+export const enable = ([name]: string[], _: unknown, globals: GlobalOptions) => setDisabled(name, false, globals);
+export const disable = ([name]: string[], _: unknown, globals: GlobalOptions) => setDisabled(name, true, globals);
+
+interface TestOptions {
+  type?: string;
+}
+
+export async function test([name]: string[], options: TestOptions, globals: GlobalOptions): Promise<number> {
+  const out = new Output(globals);
+  return withEntries(globals, async (entries, store, config) => {
+    const entry = find(entries, name);
+    if (!entry.resolved) throw new UsageError(`${name} is not valid: ${entry.error}`, 'config_error');
+    const result = await testDestination(entry.resolved, store, { type: options.type, customTypes: config.customTypes, timeoutMs: config.timeoutMs, out });
+    if (out.json) out.data(result);
+    else printTestResult(out, result);
+    return result.outcome === 'failed' ? 1 : 0;
+  });
+}
