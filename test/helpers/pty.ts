@@ -23,10 +23,15 @@ export interface PtyResult {
 export const KEY = { enter: '\r', down: '\x1b[B', up: '\x1b[A', space: ' ', ctrlC: '\x03', backspace: '\x7f' } as const;
 
 /** Runs the built CLI in a pseudo-terminal (python3's pty: no native addon needed) and types the steps' answers. */
-export async function runInPty(args: string[], options: { cwd: string; env: Record<string, string>; steps: PtyStep[]; timeout?: number }): Promise<PtyResult> {
+export async function runInPty(args: string[], options: { cwd: string; env: Record<string, string>; steps: PtyStep[]; timeout?: number; pipedStdin?: string }): Promise<PtyResult> {
   const env = { ...process.env, TERM: 'xterm-256color', ...options.env } as Record<string, string>;
   delete env.CI;
-  const spec = { argv: ['node', BIN, ...args], cwd: options.cwd, env, steps: options.steps, timeout: (options.timeout ?? 20_000) / 1000 };
+  // With pipedStdin, stdout stays the terminal but stdin is a pipe: the case where answers must not be read from it.
+  const argv = options.pipedStdin === undefined
+    ? ['node', BIN, ...args]
+    : ['sh', '-c', 'printf "%s" "$VIDHOOK_PIPED" | exec node "$@"', 'sh', BIN, ...args];
+  if (options.pipedStdin !== undefined) env.VIDHOOK_PIPED = options.pipedStdin;
+  const spec = { argv, cwd: options.cwd, env, steps: options.steps, timeout: (options.timeout ?? 20_000) / 1000 };
   const { stdout } = await execa('python3', [SCRIPT, JSON.stringify(spec)], { timeout: (options.timeout ?? 20_000) + 5_000 });
   const parsed = JSON.parse(stdout) as { exitCode: number; output: string; failedStep: number | null };
   // eslint-disable-next-line no-control-regex
