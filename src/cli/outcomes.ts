@@ -1,5 +1,6 @@
 import type { ResolvedDestination } from '../delivery/dispatcher.js';
-import type { Delivery, Store } from '../store/types.js';
+import { destinationScope, DISABLED_KEY } from '../delivery/dispatcher.js';
+import { TERMINAL_STATES, type Delivery, type Store } from '../store/types.js';
 import { table, type Output } from './output.js';
 
 export interface DeliveryOutcome {
@@ -17,15 +18,22 @@ export async function outcomesOf(store: Store, deliveries: Delivery[], destinati
   return Promise.all(
     deliveries.map(async (d) => {
       const [last] = await store.listAttempts({ deliveryId: d.id, limit: 1 });
+      const resolved = destinations.find((r) => r.dest.name === d.destination);
+      // Kept, not failed: a disabled destination gets its deliveries once it is enabled again.
+      const disabled = TERMINAL_STATES.includes(d.state)
+        ? undefined
+        : resolved?.dest.enabled === false
+          ? 'turned off in its config'
+          : await store.stateGet(destinationScope(d.destination), DISABLED_KEY);
       return {
         destination: d.destination,
-        connector: destinations.find((r) => r.dest.name === d.destination)?.connector.kind ?? 'unknown',
+        connector: resolved?.connector.kind ?? 'unknown',
         deliveryId: d.id,
-        state: d.state,
+        state: disabled ? 'paused' : d.state,
         attempts: d.attempts,
         ...(last?.statusCode !== undefined ? { statusCode: last.statusCode } : {}),
         ...(last ? { durationMs: last.durationMs } : {}),
-        ...(d.lastError ? { error: d.lastError } : {}),
+        ...(disabled ? { error: `destination disabled (${disabled}); kept until it is enabled` } : d.lastError ? { error: d.lastError } : {}),
       };
     }),
   );

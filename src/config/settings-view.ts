@@ -8,7 +8,7 @@ export function maskedSettings({ connector, dest }: ResolvedDestination): Record
   return Object.fromEntries(
     Object.entries(dest.settings as Record<string, unknown>).map(([key, value]) => [
       key,
-      secrets.has(key) && typeof value === 'string' ? maskSecret(value) : value,
+      !secrets.has(key) ? value : typeof value === 'string' ? maskSecret(value) : '****',
     ]),
   );
 }

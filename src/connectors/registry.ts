@@ -1,18 +1,18 @@
 import type { AnyConnector } from './types.js';
 import { webhook } from './webhook.js';
-import { log } from './log.js';
-import { ga4 } from './ga4.js';
-import { meta } from './meta.js';
+import { zapier } from './zapier.js';
 import { slack } from './slack.js';
 import { teams } from './teams.js';
 import { discord } from './discord.js';
-import { zapier } from './zapier.js';
 import { salesforce } from './salesforce.js';
 import { hubspot } from './hubspot.js';
 import { wordpress } from './wordpress.js';
 import { shopify } from './shopify.js';
+import { ga4 } from './ga4.js';
+import { meta } from './meta.js';
+import { log } from './log.js';
 
-export const CONNECTORS: readonly AnyConnector[] = [webhook, log, ga4, meta, zapier, slack, teams, discord, salesforce, hubspot, wordpress, shopify];
+export const CONNECTORS: readonly AnyConnector[] = [webhook, zapier, slack, teams, discord, salesforce, hubspot, wordpress, shopify, ga4, meta, log];
 
 export function findConnector(kind: string): AnyConnector | undefined {
   return CONNECTORS.find((c) => c.kind === kind);

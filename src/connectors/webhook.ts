@@ -11,7 +11,7 @@ const secretSetting = z
 const settings = z.object({
   url: described(httpUrl(), 'The endpoint that receives the events (POST, JSON).'),
   secret: secret(secretSetting.optional(), 'Signing secret (whsec_…); generated when absent.'),
-  previousSecrets: described(
+  previousSecrets: secret(
     z.array(z.object({ secret: secretSetting, expiresAt: z.string() })).optional(),
     'Rotated secrets that keep signing until they expire.',
   ),

@@ -37,6 +37,11 @@ export class CircuitBreaker {
     return 0;
   }
 
+  /** The probe allowed found nothing to send: allow another later. */
+  cancelProbe(): void {
+    this.probing = false;
+  }
+
   reopensAt(): number {
     return this.openUntil;
   }

@@ -80,6 +80,9 @@ class Lane {
   private timer?: NodeJS.Timeout;
   private pumping = false;
   private again = false;
+  private buffer: LeasedDelivery[] = [];
+  /** Moving average of attempt time, deciding how far ahead to lease. */
+  latencyMs = 1_000;
 
   constructor(private readonly dispatcher: Dispatcher, public resolved: ResolvedDestination, circuit: CircuitOptions) {
     this.circuit = new CircuitBreaker(circuit);
@@ -133,44 +136,79 @@ class Lane {
   }
 
   private async pumpOnce(): Promise<void> {
-    if (this.dispatcher.stopped) return;
+    if (this.dispatcher.stopped) return this.releaseBuffer();
     const now = Date.now();
-    if (!this.resolved.dest.enabled || (await this.dispatcher.isDisabled(this.name))) return this.schedule(this.dispatcher.pollMs);
-    if (now < this.pausedUntil) return this.schedule(this.pausedUntil - now);
-    if (this.circuit.state === 'open') return this.schedule(this.circuit.reopensAt() - now);
+    if (!this.resolved.dest.enabled || (await this.dispatcher.isDisabled(this.name))) return this.hold(this.dispatcher.pollMs);
+    if (now < this.pausedUntil) return this.hold(this.pausedUntil - now);
+    if (this.circuit.state === 'open') return this.hold(this.circuit.reopensAt() - now);
 
     let room = this.concurrency - this.inflight;
     if (this.bucket) {
-      if (this.bucket.available() < 1) return this.schedule(this.bucket.waitMs());
+      if (this.bucket.available() < 1) return this.hold(this.bucket.waitMs());
       room = Math.min(room, this.bucket.available());
     }
     room = this.circuit.allowance(room);
     if (room <= 0) return;
 
-    const leased = await this.dispatcher.store.leaseDue(this.name, {
-      now,
-      limit: room,
-      leaseMs: this.dispatcher.leaseMs,
-      eventIds: this.dispatcher.onlyEvents,
-      owner: LEASE_OWNER,
-    });
-    this.bucket?.take(leased.length);
-    for (const delivery of leased) {
-      this.inflight++;
-      void this.dispatcher
-        .attempt(this, delivery)
-        .catch((err) => this.dispatcher.reportError(err))
-        .finally(() => {
-          this.inflight--;
-          this.wake();
-        });
+    if (this.buffer.length < room) {
+      // Lease ahead while the destination answers fast: one store write then serves many
+      // completions, and the buffer drains long before its leases could lapse.
+      const fast = this.latencyMs < 500 && this.circuit.state === 'closed' && !this.bucket;
+      const ahead = fast ? this.concurrency * 8 : 0;
+      this.buffer.push(
+        ...(await this.dispatcher.store.leaseDue(this.name, {
+          now,
+          limit: room - this.buffer.length + ahead,
+          leaseMs: this.dispatcher.leaseMs,
+          eventIds: this.dispatcher.onlyEvents,
+          owner: LEASE_OWNER,
+        })),
+      );
     }
-    if (leased.length === room && room > 0) {
+    const starting = this.buffer.splice(0, room);
+    if (starting.length === 0) this.circuit.cancelProbe();
+    this.bucket?.take(starting.length);
+    for (const delivery of starting) {
+      // A lease that would lapse during the attempt is handed back rather than risk a double send.
+      if (delivery.nextAt - Date.now() < this.dispatcher.minLeaseLeftMs) {
+        await this.release(delivery);
+        continue;
+      }
+      this.inflight++;
+      let freed = false;
+      // The slot is free once the service has answered; recording the attempt need not hold it.
+      const free = () => {
+        if (freed) return;
+        freed = true;
+        this.inflight--;
+        this.wake();
+      };
+      void this.dispatcher
+        .attempt(this, delivery, free)
+        .catch((err) => this.dispatcher.reportError(err))
+        .finally(free);
+    }
+    if (starting.length === room) {
       this.again = this.inflight < this.concurrency;
       return;
     }
     const next = await this.dispatcher.store.nextDueAt(this.name, this.dispatcher.onlyEvents);
     this.schedule(next === undefined ? this.dispatcher.pollMs : next - Date.now());
+  }
+
+  /** Waits, handing back what was leased ahead so it is not held while nothing is sent. */
+  private async hold(ms: number): Promise<void> {
+    await this.releaseBuffer();
+    this.schedule(ms);
+  }
+
+  async releaseBuffer(): Promise<void> {
+    for (const delivery of this.buffer.splice(0)) await this.release(delivery);
+  }
+
+  private release(delivery: LeasedDelivery): Promise<boolean> {
+    const state = delivery.attempts === 0 ? 'pending' : 'retrying';
+    return this.dispatcher.store.settle(delivery, { state, nextAt: Date.now(), countsAsAttempt: false });
   }
 }
 
@@ -179,12 +217,15 @@ export class Dispatcher {
   readonly leaseMs: number;
   readonly pollMs: number;
   readonly onlyEvents?: string[];
+  /** Lease time an attempt needs left to start: the request timeout and a margin. */
+  readonly minLeaseLeftMs: number;
   stopped = true;
   private readonly lanes = new Map<string, Lane>();
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly disabledCache = new Map<string, { value: boolean; at: number }>();
   private readonly errors: unknown[] = [];
+  private settling = 0;
 
   constructor(private readonly options: DispatcherOptions) {
     this.store = options.store;
@@ -193,6 +234,7 @@ export class Dispatcher {
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 30_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.onlyEvents = options.onlyEvents;
+    this.minLeaseLeftMs = this.timeoutMs + 5_000;
     if (this.leaseMs <= this.timeoutMs + 5_000) {
       throw new LeaseConfigError(
         `the lease (${this.leaseMs} ms) must exceed the request timeout (${this.timeoutMs} ms) by at least 5 s, or a slow answer would be sent twice`,
@@ -244,7 +286,8 @@ export class Dispatcher {
     this.stopped = true;
     for (const lane of this.lanes.values()) lane.stop();
     const deadline = Date.now() + graceMs;
-    while (this.inflight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while ((this.inflight() > 0 || this.settling > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([...this.lanes.values()].map((lane) => lane.releaseBuffer()));
   }
 
   reportError(err: unknown): void {
@@ -260,7 +303,7 @@ export class Dispatcher {
     return value;
   }
 
-  async attempt(lane: Lane, delivery: LeasedDelivery): Promise<void> {
+  async attempt(lane: Lane, delivery: LeasedDelivery, answered: () => void = () => undefined): Promise<void> {
     const { dest, connector } = lane.resolved;
     const http = createHttp({
       secrets: secretValues(lane.resolved),
@@ -308,6 +351,8 @@ export class Dispatcher {
       }
     }
 
+    lane.latencyMs = lane.latencyMs * 0.8 + (Date.now() - startedAt.getTime()) * 0.2;
+    answered();
     const last = http.exchanges.at(-1);
     const attempt: NewAttempt = {
       deliveryId: delivery.id,
@@ -322,8 +367,13 @@ export class Dispatcher {
       ...(error ? { error } : {}),
       exchanges: http.exchanges,
     };
-    const settled = await this.store.settle(delivery, settlement, attempt);
-    if (settled) this.options.onAttempt?.(attempt);
+    this.settling++;
+    try {
+      const settled = await this.store.settle(delivery, settlement, attempt);
+      if (settled) this.options.onAttempt?.(attempt);
+    } finally {
+      this.settling--;
+    }
   }
 
   async disable(destination: string, reason: string): Promise<void> {

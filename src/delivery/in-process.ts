@@ -1,6 +1,6 @@
 import type { Delivery, NewAttempt, Store } from '../store/types.js';
 import { TERMINAL_STATES } from '../store/types.js';
-import { Dispatcher, type ResolvedDestination } from './dispatcher.js';
+import { Dispatcher, destinationScope, DISABLED_KEY, type ResolvedDestination } from './dispatcher.js';
 import { SHORT_RETRY_SCHEDULE_MS, type RetryPolicy } from './retry-policy.js';
 
 export interface InProcessOptions {
@@ -29,11 +29,15 @@ export async function deliverInProcess(options: InProcessOptions): Promise<Deliv
     for (const id of eventIds) all.push(...((await store.getEvent(id))?.deliveries ?? []));
     return all;
   };
+  // Deliveries to a disabled destination wait for it to be enabled again; nothing here will send them.
+  const enabled = new Set<string>();
+  for (const { dest } of options.destinations) {
+    if (dest.enabled && (await store.stateGet(destinationScope(dest.name), DISABLED_KEY)) === undefined) enabled.add(dest.name);
+  }
   dispatcher.start();
   try {
     for (;;) {
       const deliveries = await settled();
-      const enabled = new Set(options.destinations.filter((d) => d.dest.enabled).map((d) => d.dest.name));
       const open = deliveries.filter((d) => enabled.has(d.destination) && !TERMINAL_STATES.includes(d.state));
       if (open.length === 0) return deliveries;
       await new Promise((r) => setTimeout(r, 25));

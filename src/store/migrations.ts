@@ -60,4 +60,16 @@ export const MIGRATIONS: string[] = [
   );
   `,
   `ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;`,
+  // Due work is found through a partial index ordered by time; an in-flight delivery's next_at
+  // is its lease expiry, so a crashed holder's work becomes due by the same index.
+  `
+  DROP INDEX deliveries_due;
+  CREATE INDEX deliveries_due ON deliveries (destination, next_at) WHERE state IN ('pending', 'retrying', 'in_flight');
+  `,
+  // Every index is written on each delivery's two state changes; keep only those the hot paths use.
+  // Operator queries by state or time scan in id order, which stays cheap at their page sizes.
+  `
+  DROP INDEX deliveries_state;
+  DROP INDEX attempts_started;
+  `,
 ];

@@ -53,6 +53,41 @@ function where(clauses: string[]): string {
   return clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
 }
 
+/** Work from concurrent callers queued within one tick and committed in one transaction. */
+class GroupCommit<I, R> {
+  private queue: Array<{ item: I; resolve: (r: R) => void; reject: (e: unknown) => void }> = [];
+  private scheduled = false;
+
+  constructor(private readonly commit: (items: I[]) => R[], private readonly delayMs = 0) {}
+
+  add(item: I): Promise<R> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      if (this.delayMs > 0) setTimeout(() => this.flush(), this.delayMs);
+      else setImmediate(() => this.flush());
+    });
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const waiting = this.queue.splice(0);
+    if (waiting.length === 0) return;
+    try {
+      const results = this.commit(waiting.map((w) => w.item));
+      waiting.forEach((w, i) => w.resolve(results[i]));
+    } catch (err) {
+      waiting.forEach((w) => w.reject(err));
+    }
+  }
+}
+
+/** Settlements wait this long to share a transaction: each one costs pages written, not only a sync. */
+const SETTLE_WINDOW_MS = 2;
+
+type SettleItem = { delivery: LeasedDelivery; settlement: Settlement; attempt?: NewAttempt };
+
 export interface SqliteStoreOptions {
   /** Group-commit window: events of concurrent callers arriving within it share one fsync. */
   commitDelayMs?: number;
@@ -61,20 +96,43 @@ export interface SqliteStoreOptions {
 /** The embedded store: one SQLite file in the data dir, WAL, synchronous=FULL. */
 export class SqliteStore implements Store {
   readonly db: Database.Database;
-  private pending: Array<{
-    batch: Array<{ event: Envelope; destinations: string[] }>;
-    resolve: (r: AcceptedEvent[]) => void;
-    reject: (e: unknown) => void;
-  }> = [];
-  private flushScheduled = false;
+  private readonly ingest: GroupCommit<Array<{ event: Envelope; destinations: string[] }>, AcceptedEvent[]>;
+  private readonly settlements: GroupCommit<SettleItem, boolean>;
 
-  constructor(readonly path: string, private readonly options: SqliteStoreOptions = {}) {
+  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Fewer, larger checkpoints: each one syncs the database file.
+    this.db.pragma('wal_autocheckpoint = 8000');
     this.migrate();
+    this.ingest = new GroupCommit((batches) => this.commitEvents(batches), options.commitDelayMs ?? 0);
+    // Settlements and leases need not survive a power cut: losing one only repeats an attempt,
+    // which at-least-once allows; they are safe against a process crash all the same.
+    this.settlements = new GroupCommit((items) => this.relaxed(() => this.commitSettlements(items)), SETTLE_WINDOW_MS);
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once, reused: preparing is a large share of a short query's cost. */
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      if (this.statements.size > 500) this.statements.clear();
+      this.statements.set(sql, (prepared = this.db.prepare(sql)));
+    }
+    return prepared;
+  }
+
+  private relaxed<T>(work: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return work();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   static open(dataDir: string, options?: SqliteStoreOptions): SqliteStore {
@@ -93,56 +151,40 @@ export class SqliteStore implements Store {
   }
 
   addEvents(batch: Array<{ event: Envelope; destinations: string[] }>): Promise<AcceptedEvent[]> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ batch, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        const delay = this.options.commitDelayMs ?? 0;
-        if (delay > 0) setTimeout(() => this.flush(), delay);
-        else setImmediate(() => this.flush());
-      }
-    });
+    return this.ingest.add(batch);
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const waiting = this.pending.splice(0);
-    if (waiting.length === 0) return;
-    const insertEvent = this.db.prepare(
+  private commitEvents(batches: Array<Array<{ event: Envelope; destinations: string[] }>>): AcceptedEvent[][] {
+    const insertEvent = this.statement(
       'INSERT INTO events (id, type, timestamp, received_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
     );
-    const insertDelivery = this.db.prepare(
+    const insertDelivery = this.statement(
       `INSERT INTO deliveries (id, event_id, event_type, destination, state, next_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
     );
-    const countDeliveries = this.db.prepare('SELECT count(*) AS n FROM deliveries WHERE event_id = ?');
-    try {
-      const results = this.db.transaction(() =>
-        waiting.map(({ batch }) =>
-          batch.map(({ event, destinations }): AcceptedEvent => {
-            const now = Date.now();
-            const inserted = insertEvent.run(event.id, event.type, event.timestamp, now, JSON.stringify(event)).changes === 1;
-            if (!inserted) {
-              const { n } = countDeliveries.get(event.id) as { n: number };
-              return { id: event.id, deliveries: n, duplicate: true };
-            }
-            for (const destination of destinations) {
-              insertDelivery.run(newId('dlv', now), event.id, event.type, destination, now, now, now);
-            }
-            return { id: event.id, deliveries: destinations.length, duplicate: false };
-          }),
-        ),
-      )();
-      waiting.forEach((w, i) => w.resolve(results[i]));
-    } catch (err) {
-      waiting.forEach((w) => w.reject(err));
-    }
+    const countDeliveries = this.statement('SELECT count(*) AS n FROM deliveries WHERE event_id = ?');
+    return this.db.transaction(() =>
+      batches.map((batch) =>
+        batch.map(({ event, destinations }): AcceptedEvent => {
+          const now = Date.now();
+          const inserted = insertEvent.run(event.id, event.type, event.timestamp, now, JSON.stringify(event)).changes === 1;
+          if (!inserted) {
+            const { n } = countDeliveries.get(event.id) as { n: number };
+            return { id: event.id, deliveries: n, duplicate: true };
+          }
+          for (const destination of destinations) {
+            insertDelivery.run(newId('dlv', now), event.id, event.type, destination, now, now, now);
+          }
+          return { id: event.id, deliveries: destinations.length, duplicate: false };
+        }),
+      ),
+    )();
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
-    const row = this.db.prepare('SELECT body, received_at FROM events WHERE id = ?').get(id) as Row | undefined;
+    const row = this.statement('SELECT body, received_at FROM events WHERE id = ?').get(id) as Row | undefined;
     if (!row) return undefined;
-    const deliveries = this.db.prepare('SELECT * FROM deliveries WHERE event_id = ? ORDER BY destination').all(id) as Row[];
+    const deliveries = this.statement('SELECT * FROM deliveries WHERE event_id = ? ORDER BY destination').all(id) as Row[];
     return { event: JSON.parse(row.body as string), receivedAt: row.received_at as number, deliveries: deliveries.map(toDelivery) };
   }
 
@@ -150,21 +192,18 @@ export class SqliteStore implements Store {
     if (limit <= 0) return [];
     const onlyEvents = eventIds ? `AND event_id IN (${eventIds.map(() => '?').join(', ')})` : '';
     const token = randomBytes(8).toString('hex');
-    // Expired leases are due again: their holder crashed or gave up.
-    const rows = this.db
-      .prepare(
-        `UPDATE deliveries SET state = 'in_flight', lease_until = ?, lease_token = ?, lease_owner = ?, updated_at = ?
+    const rows = this.relaxed(() =>
+      this.statement(
+        `UPDATE deliveries SET state = 'in_flight', next_at = ?, lease_until = ?, lease_token = ?, lease_owner = ?, updated_at = ?
          WHERE id IN (
            SELECT id FROM deliveries
-           WHERE destination = ? AND (
-             (state IN ('pending', 'retrying') AND next_at <= ?) OR
-             (state = 'in_flight' AND lease_until <= ?)) ${onlyEvents}
+           WHERE destination = ? AND state IN ('pending', 'retrying', 'in_flight') AND next_at <= ? ${onlyEvents}
            ORDER BY next_at LIMIT ?)
          RETURNING *`,
-      )
-      .all(now + leaseMs, token, owner ?? null, now, destination, now, now, ...(eventIds ?? []), limit) as Row[];
+      ).all(now + leaseMs, now + leaseMs, token, owner ?? null, now, destination, now, ...(eventIds ?? []), limit),
+    ) as Row[];
     if (rows.length === 0) return [];
-    const bodies = this.db.prepare('SELECT body FROM events WHERE id = ?');
+    const bodies = this.statement('SELECT body FROM events WHERE id = ?');
     return rows
       .map((row) => ({
         ...toDelivery(row),
@@ -176,40 +215,40 @@ export class SqliteStore implements Store {
 
   async nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined> {
     const onlyEvents = eventIds ? `AND event_id IN (${eventIds.map(() => '?').join(', ')})` : '';
-    const row = this.db
-      .prepare(
-        `SELECT min(CASE WHEN state = 'in_flight' THEN lease_until ELSE next_at END) AS at FROM deliveries
-         WHERE destination = ? AND state IN ('pending', 'retrying', 'in_flight') ${onlyEvents}`,
-      )
-      .get(destination, ...(eventIds ?? [])) as Row;
+    const row = this.statement(
+      `SELECT min(next_at) AS at FROM deliveries
+       WHERE destination = ? AND state IN ('pending', 'retrying', 'in_flight') ${onlyEvents}`,
+    ).get(destination, ...(eventIds ?? [])) as Row;
     return (row.at as number | null) ?? undefined;
   }
 
   async recoverLeases(isDead: (owner: string) => boolean): Promise<number> {
-    const held = this.db
-      .prepare(`SELECT DISTINCT lease_owner AS owner FROM deliveries WHERE state = 'in_flight' AND lease_owner IS NOT NULL`)
+    const held = this.statement(`SELECT DISTINCT lease_owner AS owner FROM deliveries WHERE state = 'in_flight' AND lease_owner IS NOT NULL`)
       .all() as Row[];
     const dead = held.map((r) => r.owner as string).filter(isDead);
     if (dead.length === 0) return 0;
     const now = Date.now();
-    return this.db
-      .prepare(
+    return this.statement(
         `UPDATE deliveries SET state = 'retrying', next_at = ?, lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = ?
          WHERE state = 'in_flight' AND lease_owner IN (${dead.map(() => '?').join(', ')})`,
       )
       .run(now, now, ...dead).changes;
   }
 
-  async settle(delivery: LeasedDelivery, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
-    const now = Date.now();
-    return this.db.transaction(() => {
-      const changed = this.db
-        .prepare(
-          `UPDATE deliveries SET state = @state, next_at = @nextAt, attempts = attempts + @counts,
-             lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = @now, last_error = @error
-           WHERE id = @id AND lease_token = @token`,
-        )
-        .run({
+  settle(delivery: LeasedDelivery, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
+    return this.settlements.add({ delivery, settlement, attempt });
+  }
+
+  private commitSettlements(items: SettleItem[]): boolean[] {
+    const update = this.statement(
+      `UPDATE deliveries SET state = @state, next_at = @nextAt, attempts = attempts + @counts,
+         lease_until = NULL, lease_token = NULL, lease_owner = NULL, updated_at = @now, last_error = @error
+       WHERE id = @id AND lease_token = @token`,
+    );
+    return this.db.transaction(() =>
+      items.map(({ delivery, settlement, attempt }) => {
+        const now = Date.now();
+        const changed = update.run({
           id: delivery.id,
           token: delivery.leaseToken,
           state: settlement.state,
@@ -218,10 +257,11 @@ export class SqliteStore implements Store {
           now,
           error: settlement.error ?? null,
         }).changes;
-      if (changed === 0) return false;
-      if (attempt) this.insertAttempt(attempt);
-      return true;
-    })();
+        if (changed === 0) return false;
+        if (attempt) this.insertAttempt(attempt);
+        return true;
+      }),
+    )();
   }
 
   private insertAttempt(a: NewAttempt): void {
@@ -230,13 +270,11 @@ export class SqliteStore implements Store {
       request: { ...x.request, body: truncate(x.request.body) },
       ...(x.response ? { response: { ...x.response, body: truncate(x.response.body)! } } : {}),
     }));
-    this.db
-      .prepare(
-        `INSERT INTO attempts (delivery_id, event_id, event_type, destination, number, started_at, started_ms,
-           duration_ms, outcome, status_code, error, exchanges)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(a.deliveryId, a.eventId, a.eventType, a.destination, a.number, a.startedAt, Date.parse(a.startedAt),
+    this.statement(
+      `INSERT INTO attempts (delivery_id, event_id, event_type, destination, number, started_at, started_ms,
+         duration_ms, outcome, status_code, error, exchanges)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(a.deliveryId, a.eventId, a.eventType, a.destination, a.number, a.startedAt, Date.parse(a.startedAt),
         a.durationMs, a.outcome, a.statusCode ?? null, a.error ?? null, JSON.stringify(exchanges));
   }
 
@@ -262,14 +300,13 @@ export class SqliteStore implements Store {
 
   async listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
     const { sql, params } = this.deliveryWhere(filter);
-    const rows = this.db
-      .prepare(`SELECT * FROM deliveries ${sql} ORDER BY id LIMIT ?`)
+    const rows = this.statement(`SELECT * FROM deliveries ${sql} ORDER BY id LIMIT ?`)
       .all(...params, filter.limit ?? 100) as Row[];
     return rows.map(toDelivery);
   }
 
   async getDelivery(id: string): Promise<Delivery | undefined> {
-    const row = this.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as Row | undefined;
+    const row = this.statement('SELECT * FROM deliveries WHERE id = ?').get(id) as Row | undefined;
     return row ? toDelivery(row) : undefined;
   }
 
@@ -282,8 +319,7 @@ export class SqliteStore implements Store {
     if (filter.deliveryId) { clauses.push('delivery_id = ?'); params.push(filter.deliveryId); }
     if (filter.since !== undefined) { clauses.push('started_ms >= ?'); params.push(filter.since); }
     if (filter.afterId !== undefined) { clauses.push('id > ?'); params.push(filter.afterId); }
-    const newestFirst = this.db
-      .prepare(`SELECT * FROM attempts ${where(clauses)} ORDER BY id DESC LIMIT ?`)
+    const newestFirst = this.statement(`SELECT * FROM attempts ${where(clauses)} ORDER BY id DESC LIMIT ?`)
       .all(...params, filter.limit ?? 100) as Row[];
     return newestFirst.reverse().map(toAttempt);
   }
@@ -292,8 +328,7 @@ export class SqliteStore implements Store {
     const { sql, params } = this.deliveryWhere({ ...filter, limit: undefined });
     const now = Date.now();
     const guard = `state NOT IN ('in_flight')`;
-    const rows = this.db
-      .prepare(
+    const rows = this.statement(
         `UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?, last_error = NULL
          ${sql ? `${sql} AND ${guard}` : `WHERE ${guard}`} RETURNING *`,
       )
@@ -306,12 +341,12 @@ export class SqliteStore implements Store {
     const params: unknown[] = [since, destination];
     if (type) { clauses.push('type = ?'); params.push(type); }
     if (dryRun) {
-      return (this.db.prepare(`SELECT count(*) AS n FROM events ${where(clauses)}`).get(...params) as { n: number }).n;
+      return (this.statement(`SELECT count(*) AS n FROM events ${where(clauses)}`).get(...params) as { n: number }).n;
     }
     const now = Date.now();
     return this.db.transaction(() => {
-      const ids = this.db.prepare(`SELECT id, type FROM events ${where(clauses)} ORDER BY received_at`).all(...params) as Row[];
-      const insert = this.db.prepare(
+      const ids = this.statement(`SELECT id, type FROM events ${where(clauses)} ORDER BY received_at`).all(...params) as Row[];
+      const insert = this.statement(
         `INSERT INTO deliveries (id, event_id, event_type, destination, state, next_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
       );
@@ -322,17 +357,17 @@ export class SqliteStore implements Store {
 
   async health(destinations: string[], now: number): Promise<DestinationHealth[]> {
     const hourAgo = now - 3_600_000;
-    const lastOf = this.db.prepare(
+    const lastOf = this.statement(
       `SELECT started_at, error FROM attempts WHERE destination = ? AND outcome = ? ORDER BY id DESC LIMIT 1`,
     );
-    const lastFailure = this.db.prepare(
+    const lastFailure = this.statement(
       `SELECT started_at, error FROM attempts WHERE destination = ? AND outcome IN ('retrying', 'failed') ORDER BY id DESC LIMIT 1`,
     );
-    const hour = this.db.prepare(
+    const hour = this.statement(
       `SELECT count(*) AS total, sum(outcome IN ('retrying', 'failed')) AS failures FROM attempts
        WHERE destination = ? AND started_ms >= ?`,
     );
-    const backlog = this.db.prepare(
+    const backlog = this.statement(
       `SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries
        WHERE destination = ? AND state IN ('pending', 'retrying', 'in_flight', 'paused')`,
     );
@@ -354,16 +389,15 @@ export class SqliteStore implements Store {
   }
 
   async countByState(): Promise<Record<string, number>> {
-    const rows = this.db.prepare('SELECT state, count(*) AS n FROM deliveries GROUP BY state').all() as Row[];
+    const rows = this.statement('SELECT state, count(*) AS n FROM deliveries GROUP BY state').all() as Row[];
     return Object.fromEntries(rows.map((r) => [r.state as string, r.n as number]));
   }
 
   async prune(olderThan: number): Promise<{ events: number; attempts: number }> {
     return this.db.transaction(() => {
-      const attempts = this.db.prepare('DELETE FROM attempts WHERE started_ms < ?').run(olderThan).changes;
+      const attempts = this.statement('DELETE FROM attempts WHERE started_ms < ?').run(olderThan).changes;
       // Events whose deliveries are all settled; unfinished work is never pruned.
-      const events = this.db
-        .prepare(
+      const events = this.statement(
           `DELETE FROM events WHERE received_at < ? AND NOT EXISTS (
              SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.state IN ('pending', 'retrying', 'in_flight', 'paused'))`,
         )
@@ -373,37 +407,36 @@ export class SqliteStore implements Store {
   }
 
   async stateGet(scope: string, key: string): Promise<string | undefined> {
-    const row = this.db.prepare('SELECT value FROM connector_state WHERE scope = ? AND key = ?').get(scope, key) as Row | undefined;
+    const row = this.statement('SELECT value FROM connector_state WHERE scope = ? AND key = ?').get(scope, key) as Row | undefined;
     return row?.value as string | undefined;
   }
 
   async stateSet(scope: string, key: string, value: string): Promise<void> {
-    this.db
-      .prepare('INSERT INTO connector_state (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value')
+    this.statement('INSERT INTO connector_state (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value')
       .run(scope, key, value);
   }
 
   async stateDelete(scope: string, key: string): Promise<void> {
-    this.db.prepare('DELETE FROM connector_state WHERE scope = ? AND key = ?').run(scope, key);
+    this.statement('DELETE FROM connector_state WHERE scope = ? AND key = ?').run(scope, key);
   }
 
   async listRuntimeDestinations(): Promise<RuntimeDestination[]> {
-    const rows = this.db.prepare('SELECT body FROM runtime_destinations ORDER BY name').all() as Row[];
+    const rows = this.statement('SELECT body FROM runtime_destinations ORDER BY name').all() as Row[];
     return rows.map((r) => JSON.parse(r.body as string));
   }
 
   async putRuntimeDestination(dest: RuntimeDestination): Promise<void> {
-    this.db
-      .prepare('INSERT INTO runtime_destinations (name, body) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body')
+    this.statement('INSERT INTO runtime_destinations (name, body) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body')
       .run(dest.name, JSON.stringify(dest));
   }
 
   async deleteRuntimeDestination(name: string): Promise<boolean> {
-    return this.db.prepare('DELETE FROM runtime_destinations WHERE name = ?').run(name).changes === 1;
+    return this.statement('DELETE FROM runtime_destinations WHERE name = ?').run(name).changes === 1;
   }
 
   async close(): Promise<void> {
-    if (this.pending.length) this.flush();
+    this.ingest.flush();
+    this.settlements.flush();
     if (this.db.open) this.db.close();
   }
 }

@@ -97,7 +97,7 @@ export interface LeaseOptions {
 }
 
 export interface Settlement {
-  state: Exclude<DeliveryState, 'pending' | 'in_flight'>;
+  state: Exclude<DeliveryState, 'in_flight'>;
   nextAt?: number;
   error?: string;
   /** False when the try did not count (a deferral by the circuit breaker). */

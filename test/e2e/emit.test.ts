@@ -154,6 +154,14 @@ destinations:
     expect(receiver.requests).toHaveLength(1);
   });
 
+  it('keeps, and does not wait for, deliveries to a disabled destination', async () => {
+    expect((await box.run(['destinations', 'disable', 'partner'])).exitCode).toBe(0);
+    const result = await box.run(['emit', 'video.generated', '--sample', '--json']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).deliveries[0]).toMatchObject({ destination: 'partner', state: 'paused' });
+    expect(receiver.requests).toHaveLength(0);
+  });
+
   it('filters destinations by their event list and globs', async () => {
     box.writeConfig(`
 destinations:

@@ -35,12 +35,12 @@ export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
     run(args, options = {}) {
       return execa('node', [BIN, ...args], {
         cwd: dir,
-        env: { ...env, ...(options.env as Record<string, string> | undefined) },
         extendEnv: true,
         reject: false,
         stdin: 'ignore',
         timeout: 60_000,
         ...options,
+        env: { ...env, ...(options.env as Record<string, string> | undefined) },
       } as Options) as Promise<Result>;
     },
     cleanup() {

@@ -60,7 +60,7 @@ export default async function serve(_: string[], options: ServeOptions, globals:
     throw err;
   });
   const names = daemon.context.destinations().map((d) => d.dest.name);
-  out.info(`vidhook ${version} listening on ${daemon.url} — ${names.length} destination(s): ${names.join(', ') || 'none yet'}; data in ${ctx.dataDir}`);
+  process.stderr.write(`vidhook ${version} listening on ${daemon.url} — ${names.length} destination(s): ${names.join(', ') || 'none yet'}; data in ${ctx.dataDir}\n`);
 
   await new Promise<void>((resolve) => {
     let stopping = false;

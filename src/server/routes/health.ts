@@ -35,6 +35,16 @@ export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => 
         values: names.map((n) => ({ labels: { destination: n }, value: circuits[n] && circuits[n] !== 'closed' ? 1 : 0 })),
       },
       {
+        name: 'process_resident_memory_bytes',
+        help: 'Resident memory of the daemon.',
+        values: [{ labels: {}, value: process.memoryUsage().rss }],
+      },
+      {
+        name: 'nodejs_heap_used_bytes',
+        help: 'V8 heap in use.',
+        values: [{ labels: {}, value: process.memoryUsage().heapUsed }],
+      },
+      {
         name: 'vidhook_inflight_attempts',
         help: 'Attempts in flight now.',
         values: [{ labels: {}, value: ctx.dispatcher.inflight() }],

@@ -1,0 +1,85 @@
+// Shared pieces of the benchmark: a daemon child process, local receivers, percentiles.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const BIN = resolve(import.meta.dirname, '../bin/vidhook.js');
+
+export function tempDir(name) {
+  return mkdtempSync(join(tmpdir(), `vidhook-bench-${name}-`));
+}
+
+/** Starts `vidhook serve` with a config; resolves once it listens. */
+export function startDaemon(dir, config, extraEnv = {}) {
+  writeFileSync(join(dir, 'vidhook.config.json'), JSON.stringify(config));
+  // BENCH_NODE_ARGS passes flags to the daemon's node, e.g. "--cpu-prof" to profile it.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--quiet'], {
+    cwd: dir,
+    env: { ...process.env, VIDHOOK_DATA_DIR: join(dir, 'data'), VIDHOOK_CONFIG_DIR: join(dir, 'user'), NO_COLOR: '1', ...extraEnv },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const startedAt = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolvePromise({ url: m[1], child, startMs: performance.now() - startedAt });
+    });
+    child.on('exit', (code) => reject(new Error(`daemon exited ${code}: ${err}`)));
+  });
+}
+
+export function stopDaemon(daemon) {
+  return new Promise((r) => {
+    if (daemon.child.exitCode !== null) return r();
+    daemon.child.once('exit', () => r());
+    daemon.child.kill('SIGTERM');
+  });
+}
+
+export function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
+  return kb / 1024;
+}
+
+/** A receiver answering 200 at once and counting requests; `onRequest` sees each body. */
+export async function startReceiver(onRequest = () => {}) {
+  let count = 0;
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      count++;
+      onRequest(Buffer.concat(chunks));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hook`,
+    get count() {
+      return count;
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export const sampleEvent = (i) => ({
+  type: 'video.generated',
+  id: `evt_bench_${i}`,
+  data: { video: { id: `vid_${i}`, title: 'Bench video', model: 'gen-4' }, user: { id: `usr_${i % 1000}` } },
+});
+
+export const fmt = (n, digits = 0) => Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

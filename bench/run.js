@@ -1,0 +1,29 @@
+// `npm run bench`: the figures of SPEC §8, printed with their budgets. Not a test: it only measures.
+import { measureStartup, formatStartup } from './startup.js';
+import { benchIngest } from './ingest.js';
+import { benchFanout } from './fanout.js';
+import { benchBacklog, SIDECAR_NODE_OPTIONS } from './backlog.js';
+import { fmt } from './lib.js';
+
+const backlogSize = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
+const mark = (ok) => (ok ? 'ok  ' : 'MISS');
+
+console.log('vidhook bench — budgets from SPEC §8\n');
+
+const startup = measureStartup({ runs: 20 });
+console.log(formatStartup(startup));
+
+const ingest = await benchIngest();
+console.log(`\n[${mark(ingest.eventsPerSec >= 5000)}] ingest: ${fmt(ingest.eventsPerSec)} events/s accepted with durable commit (budget ≥ 5,000)`);
+console.log(`[${mark(ingest.p99 <= 10)}] ingest at 1,000 events/s: p50 ${fmt(ingest.p50, 2)} ms, p99 ${fmt(ingest.p99, 2)} ms (budget p99 ≤ 10 ms)`);
+
+const fanout = await benchFanout();
+console.log(
+  `\n[${mark(fanout.ratio >= 0.5)}] fan-out: ${fmt(fanout.deliveriesPerSec)} deliveries/s end to end; bare undici ceiling ${fmt(fanout.ceilingPerSec)}/s; ratio ${fmt(fanout.ratio * 100)} % (budget ≥ 50 %)`,
+);
+
+const backlog = await benchBacklog(backlogSize);
+console.log(
+  `\n[${mark(backlog.rssMaxMb < 150)}] backlog of ${fmt(backlog.deliveries)} queued deliveries: RSS at most ${fmt(backlog.rssMaxMb, 1)} MB while draining (budget < 150 MB), daemon run with NODE_OPTIONS=${process.env.BENCH_NODE_OPTIONS ?? SIDECAR_NODE_OPTIONS}`,
+);
+console.log(`[${mark(backlog.firstDeliveryMs <= 2000)}] restart to first delivery: ${fmt(backlog.firstDeliveryMs)} ms (budget ≤ 2,000 ms); filling the store took ${fmt(backlog.fillMs / 1000, 1)} s`);
