@@ -50,7 +50,8 @@ describe('delivery through the daemon', () => {
     for (const r of receivers.partner.requests) counts.set(r.headers['webhook-id'], (counts.get(r.headers['webhook-id']) ?? 0) + 1);
     const repeated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
     for (const id of repeated) expect(beforeKill.has(id)).toBe(true);
-    expect(repeated.length).toBeLessThanOrEqual(4);
+    // In flight at the kill: up to the lane's 4 requests, plus those answered but not yet recorded.
+    expect(repeated.length).toBeLessThanOrEqual(8);
     await eventually(async () => (await restarted.request('GET', '/api/deliveries?status=succeeded&limit=100')).body.deliveries.length === 40);
   });
 
@@ -77,7 +78,10 @@ describe('delivery through the daemon', () => {
     await receivers.partner.waitFor(2, 10_000);
     const gap = Number(receivers.partner.requests[1].headers['webhook-timestamp']) * 1000 - sentAt;
     expect(gap).toBeGreaterThanOrEqual(1000);
-    const attempts = await daemon.request('GET', '/api/attempts?destination=partner');
+    const attempts = await eventually(async () => {
+      const r = await daemon.request('GET', '/api/attempts?destination=partner');
+      return r.body.attempts.length === 2 && r;
+    });
     expect(attempts.body.attempts.map((a: { outcome: string; statusCode: number }) => [a.outcome, a.statusCode])).toEqual([['retrying', 429], ['ok', 200]]);
   });
 
