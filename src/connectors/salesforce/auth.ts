@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { classifyResponse } from '../classify.js';
+import { classifyResponse, isRetryableStatus } from '../classify.js';
 import { scrubbed } from '../crm/scrub.js';
 import { AuthError, PermanentError } from '../errors.js';
 import type { Destination, Http } from '../types.js';
@@ -137,7 +137,7 @@ async function mintSession(dest: Destination<SalesforceSettings>, http: Http, no
     http.addSecret(answer.access_token);
     return { accessToken: answer.access_token, instanceUrl: answer.instance_url.replace(/\/+$/, ''), identity: answer.id };
   }
-  if (answer.error && res.status >= 400 && res.status < 500) {
+  if (answer.error && res.status >= 400 && res.status < 500 && !isRetryableStatus(res.status)) {
     const said = answer.error_description ? `${answer.error}: ${answer.error_description}` : answer.error;
     throw new AuthError(`Salesforce refused the credentials (${said}): ${fixFor(answer, s)}`, res.status);
   }
