@@ -81,6 +81,8 @@ class Lane {
   private pumping = false;
   private again = false;
   private buffer: LeasedDelivery[] = [];
+  private secretsOf?: ResolvedDestination;
+  private cachedSecrets: string[] = [];
   /** Moving average of attempt time, deciding how far ahead to lease. */
   latencyMs = 1_000;
 
@@ -92,6 +94,15 @@ class Lane {
 
   get name(): string {
     return this.resolved.dest.name;
+  }
+
+  /** The destination's secret values, worked out once per configuration rather than per attempt. */
+  get secrets(): string[] {
+    if (this.secretsOf !== this.resolved) {
+      this.secretsOf = this.resolved;
+      this.cachedSecrets = secretValues(this.resolved);
+    }
+    return this.cachedSecrets;
   }
 
   get concurrency(): number {
@@ -306,7 +317,7 @@ export class Dispatcher {
   async attempt(lane: Lane, delivery: LeasedDelivery, answered: () => void = () => undefined): Promise<void> {
     const { dest, connector } = lane.resolved;
     const http = createHttp({
-      secrets: secretValues(lane.resolved),
+      secrets: lane.secrets,
       timeoutMs: this.timeoutMs,
       connectTimeoutMs: this.options.connectTimeoutMs,
       publicTargetsOnly: dest.source === 'runtime' && !this.options.allowPrivateTargets,

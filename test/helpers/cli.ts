@@ -1,16 +1,22 @@
-import { execa, type Options, type Result } from 'execa';
+import { execa, type Options } from 'execa';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/vidhook.js');
 
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
 export interface Sandbox {
   dir: string;
   env: Record<string, string>;
   /** Writes vidhook.config.yaml (or another file) in the sandbox and returns its path. */
   writeConfig(text: string, name?: string): string;
-  run(args: string[], options?: Options): Promise<Result>;
+  run(args: string[], options?: Options): Promise<CliResult>;
   cleanup(): void;
 }
 
@@ -32,8 +38,8 @@ export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
       writeFileSync(path, text);
       return path;
     },
-    run(args, options = {}) {
-      return execa('node', [BIN, ...args], {
+    async run(args, options = {}) {
+      const result = await execa('node', [BIN, ...args], {
         cwd: dir,
         extendEnv: true,
         reject: false,
@@ -41,7 +47,8 @@ export function sandbox(extraEnv: Record<string, string> = {}): Sandbox {
         timeout: 60_000,
         ...options,
         env: { ...env, ...(options.env as Record<string, string> | undefined) },
-      } as Options) as Promise<Result>;
+      } as Options);
+      return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });

@@ -69,12 +69,12 @@ export async function startDaemon(box: Sandbox, args: string[] = [], token?: str
   };
 }
 
-/** Polls until `check` returns a value that is not undefined/false. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+/** Polls until `check` returns a truthy value, and returns it. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value !== undefined && value !== false) return value as T;
+    if (value) return value as T;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 50));
   }

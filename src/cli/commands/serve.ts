@@ -52,7 +52,11 @@ export default async function serve(_: string[], options: ServeOptions, globals:
     minFreeDiskBytes: (minFree ?? 64) * 1024 * 1024,
     maxStoreBytes: maxStore !== undefined ? maxStore * 1024 * 1024 : undefined,
     version,
-    log: (attempt) => (out.json ? out.record({ ...attempt, exchanges: undefined }) : out.line(logLine(out, attempt))),
+    log: (attempt) => {
+      if (globals.quiet) return;
+      if (out.json) out.record({ ...attempt, exchanges: undefined });
+      else out.line(logLine(out, attempt));
+    },
     warn: (message) => out.warn(message),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new UsageError(`${host}:${port} is in use: another vidhook daemon may be running (pick another --port)`);
