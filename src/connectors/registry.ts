@@ -1,4 +1,5 @@
 import type { AnyConnector } from './types.js';
+import { describeSettings } from './settings.js';
 import { webhook } from './webhook.js';
 import { zapier } from './zapier.js';
 import { slack } from './slack.js';
@@ -20,4 +21,16 @@ export function findConnector(kind: string): AnyConnector | undefined {
 
 export function connectorKinds(): string[] {
   return CONNECTORS.map((c) => c.kind);
+}
+
+/** What `vidhook connectors` and the daemon's catalogue route show. */
+export function connectorCatalogue() {
+  return CONNECTORS.map((c) => ({
+    kind: c.kind,
+    title: c.title,
+    category: c.category,
+    description: c.description,
+    defaultEvents: c.defaultEvents,
+    settings: describeSettings(c.settings),
+  }));
 }

@@ -1,17 +1,9 @@
-import { CONNECTORS } from '../../connectors/registry.js';
-import { describeSettings } from '../../connectors/settings.js';
+import { connectorCatalogue } from '../../connectors/registry.js';
 import { Output, type GlobalOptions } from '../output.js';
 
 export default async function connectors(_: string[], __: unknown, globals: GlobalOptions): Promise<void> {
   const out = new Output(globals);
-  const catalogue = CONNECTORS.map((c) => ({
-    kind: c.kind,
-    title: c.title,
-    category: c.category,
-    description: c.description,
-    defaultEvents: c.defaultEvents,
-    settings: describeSettings(c.settings),
-  }));
+  const catalogue = connectorCatalogue();
   if (out.json) return out.data(catalogue);
   const c = out.color;
   for (const connector of catalogue) {

@@ -2,22 +2,7 @@ import { Output, table, type GlobalOptions } from '../output.js';
 import { allDestinations, loadCliConfig, openStore, serverToken, serverUrl } from '../context.js';
 import { FailedError } from '../errors.js';
 import { formatDuration } from '../../config/duration.js';
-
-interface DestinationStatus {
-  name: string;
-  connector: string;
-  state: string;
-  circuit?: string;
-  disabledReason?: string;
-  lastSuccessAt: string | null;
-  lastFailureAt: string | null;
-  lastError: string | null;
-  attemptsLastHour: number;
-  failuresLastHour: number;
-  failureRate: number;
-  pending: number;
-  lagSeconds: number;
-}
+import { destinationStatuses, type DestinationStatus } from '../../delivery/destination-status.js';
 
 interface StatusReport {
   daemon: { url?: string; reachable: boolean; version?: string; uptimeSeconds?: number; inflight?: number; error?: string };
@@ -35,29 +20,7 @@ async function fromStore(globals: GlobalOptions, daemon: StatusReport['daemon'])
   const ctx = await loadCliConfig(globals);
   const store = openStore(ctx.dataDir);
   try {
-    const resolved = await allDestinations(ctx, store);
-    const now = Date.now();
-    const health = await store.health(resolved.map((r) => r.dest.name), now);
-    const destinations = await Promise.all(
-      resolved.map(async (r, i) => {
-        const h = health[i];
-        const disabledReason = await store.stateGet(`destination:${r.dest.name}`, 'disabled');
-        return {
-          name: r.dest.name,
-          connector: r.connector.kind,
-          state: !r.dest.enabled ? 'off' : disabledReason ? 'disabled' : 'active',
-          ...(disabledReason ? { disabledReason } : {}),
-          lastSuccessAt: h.lastSuccessAt ?? null,
-          lastFailureAt: h.lastFailureAt ?? null,
-          lastError: h.lastError ?? null,
-          attemptsLastHour: h.attemptsLastHour,
-          failuresLastHour: h.failuresLastHour,
-          failureRate: h.attemptsLastHour ? +(h.failuresLastHour / h.attemptsLastHour).toFixed(3) : 0,
-          pending: h.pending,
-          lagSeconds: h.oldestPendingAt !== undefined ? Math.round((now - h.oldestPendingAt) / 1000) : 0,
-        };
-      }),
-    );
+    const destinations = await destinationStatuses(store, await allDestinations(ctx, store));
     return { daemon, destinations };
   } finally {
     await store.close();

@@ -1,9 +1,8 @@
-import { CONNECTORS, findConnector } from '../../connectors/registry.js';
-import { describeSettings } from '../../connectors/settings.js';
+import { connectorCatalogue, findConnector } from '../../connectors/registry.js';
 import { CATEGORIES, type Category } from '../../connectors/types.js';
 import { ConfigError, maskedSettings, resolveDestination } from '../../config/index.js';
 import { assertPublicHost, BlockedTargetError } from '../../delivery/address-guard.js';
-import { destinationScope, DISABLED_KEY } from '../../delivery/dispatcher.js';
+import { destinationStatuses } from '../../delivery/destination-status.js';
 import type { RuntimeDestination } from '../../store/types.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
@@ -63,48 +62,12 @@ export function eventsOf(value: unknown, fallback: string[]): string[] {
 
 export function integrationRoutes(router: Router, ctx: DaemonContext, startedAt: number, version: string): void {
   router.on('GET', '/api/integrations/connectors', (_req, res) => {
-    sendJson(res, 200, {
-      connectors: CONNECTORS.map((c) => ({
-        kind: c.kind,
-        title: c.title,
-        category: c.category,
-        description: c.description,
-        defaultEvents: c.defaultEvents,
-        settings: describeSettings(c.settings),
-      })),
-    });
+    sendJson(res, 200, { connectors: connectorCatalogue() });
   });
 
   router.on('GET', '/api/integrations/status', async (_req, res) => {
     const now = Date.now();
-    const resolved = ctx.destinations();
-    const health = await ctx.store.health(resolved.map((r) => r.dest.name), now);
-    const circuits = ctx.dispatcher.circuitStates();
-    const destinations = await Promise.all(
-      resolved.map(async (r, i) => {
-        const h = health[i];
-        const disabledReason = await ctx.store.stateGet(destinationScope(r.dest.name), DISABLED_KEY);
-        const circuit = circuits[r.dest.name] ?? 'closed';
-        const state = !r.dest.enabled ? 'off' : disabledReason ? 'disabled' : circuit === 'closed' ? 'active' : 'paused';
-        return {
-          name: r.dest.name,
-          connector: r.connector.kind,
-          category: r.connector.category,
-          source: r.dest.source,
-          state,
-          circuit,
-          ...(disabledReason ? { disabledReason } : {}),
-          lastSuccessAt: h.lastSuccessAt ?? null,
-          lastFailureAt: h.lastFailureAt ?? null,
-          lastError: h.lastError ?? null,
-          attemptsLastHour: h.attemptsLastHour,
-          failuresLastHour: h.failuresLastHour,
-          failureRate: h.attemptsLastHour ? +(h.failuresLastHour / h.attemptsLastHour).toFixed(3) : 0,
-          pending: h.pending,
-          lagSeconds: h.oldestPendingAt !== undefined ? Math.round((now - h.oldestPendingAt) / 1000) : 0,
-        };
-      }),
-    );
+    const destinations = await destinationStatuses(ctx.store, ctx.destinations(), ctx.dispatcher.circuitStates(), now);
     sendJson(res, 200, {
       daemon: { version, uptimeSeconds: Math.round((now - startedAt) / 1000), inflight: ctx.dispatcher.inflight() },
       destinations,
