@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/errors.js';
 import type { AnyConnector, ConnectorState, DeliveryContext, Destination } from '../connectors/types.js';
@@ -52,13 +53,14 @@ export function secretValues(resolved: ResolvedDestination): string[] {
     .filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
-export const LEASE_OWNER = `${hostname()}:${process.pid}`;
+/** host:pid:nonce — the nonce tells this process from an earlier one that had the same pid (PID 1 in a container). */
+export const LEASE_OWNER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 /** A lease holder on this host whose process no longer exists (a crash, kill -9). */
 export function isDeadOwner(owner: string): boolean {
   const [host, pid] = owner.split(':');
-  if (host !== hostname() || !pid) return false;
-  if (Number(pid) === process.pid) return false;
+  if (host !== hostname() || !pid || owner === LEASE_OWNER) return false;
+  if (Number(pid) === process.pid) return true;
   try {
     process.kill(Number(pid), 0);
     return false;

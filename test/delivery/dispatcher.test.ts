@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dispatcher, LeaseConfigError, type ResolvedDestination } from '../../src/delivery/dispatcher.js';
+import { Dispatcher, isDeadOwner, LEASE_OWNER, LeaseConfigError, type ResolvedDestination } from '../../src/delivery/dispatcher.js';
+import { hostname } from 'node:os';
 import { decideRetry, DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-policy.js';
 import { CircuitBreaker } from '../../src/delivery/circuit-breaker.js';
 import { webhook } from '../../src/connectors/webhook.js';
@@ -90,6 +91,16 @@ describe('the dispatcher', () => {
     expect(await store.recoverLeases((owner) => owner === 'here:1')).toBe(1);
     const states = (await store.listDeliveries({})).map((d) => d.state).sort();
     expect(states).toEqual(['in_flight', 'retrying']);
+  });
+});
+
+describe('lease owners', () => {
+  it('counts as dead an earlier process with our pid, or a pid that is gone, but never us or another host', () => {
+    expect(isDeadOwner(LEASE_OWNER)).toBe(false);
+    expect(isDeadOwner(`${hostname()}:${process.pid}:00000000`)).toBe(true);
+    expect(isDeadOwner(`${hostname()}:4194303:00000000`)).toBe(true);
+    expect(isDeadOwner(`${hostname()}:${process.ppid}:00000000`)).toBe(false);
+    expect(isDeadOwner(`another-host:4194303:00000000`)).toBe(false);
   });
 });
 
