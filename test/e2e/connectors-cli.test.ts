@@ -82,3 +82,31 @@ destinations:
     }
   });
 });
+
+describe('vidhook emit --validate', () => {
+  it("prints GA4's validation messages from its debug endpoint, and records nothing", async () => {
+    const { startFakeGa4 } = await import('../fakes/ga4.js');
+    const ga4 = await startFakeGa4({ apiSecret: 'ga4-api-secret-0123456789' });
+    const box = sandbox();
+    try {
+      box.writeConfig(`
+destinations:
+  analytics: { connector: ga4, measurementId: G-ABC123DEF4, apiSecret: ga4-api-secret-0123456789, baseUrl: "${ga4.origin}" }
+`);
+      const clean = await box.run(['emit', 'video.completed', '--sample', '--validate', '--json']);
+      expect(clean.exitCode).toBe(0);
+      const [checked] = JSON.parse(clean.stdout).destinations;
+      expect(checked).toMatchObject({ destination: 'analytics', validation: [] });
+      expect(checked.requests[0].url).toContain('/debug/mp/collect');
+
+      ga4.extraReserved.add('video_generation_completed');
+      const refused = await box.run(['emit', 'video.completed', '--sample', '--validate']);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stdout).toMatch(/validation: .*video_generation_completed/);
+      expect(ga4.collected).toHaveLength(0);
+    } finally {
+      await ga4.close();
+      box.cleanup();
+    }
+  });
+});
