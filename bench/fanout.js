@@ -1,7 +1,14 @@
 // Fan-out: from the first accepted event to the last delivery, against a bare undici loop to the
 // same receivers with the same number of requests in flight (the ceiling).
 import { Pool, request } from 'undici';
+import { readFileSync } from 'node:fs';
 import { startDaemon, stopDaemon, tempDir, startReceiver, sampleEvent, fmt } from './lib.js';
+
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
 
 const DESTINATIONS = 4;
 const PER_LANE = 4; // the webhook connector's default concurrency
@@ -37,6 +44,7 @@ export async function benchFanout(events = 5000) {
   try {
     const ceiling = await rawCeiling(receivers, events, body);
     const before = receivers.map((r) => r.count);
+    const cpuBefore = cpuMs(daemon.child.pid);
     const started = performance.now();
     for (let i = 0; i < events; i += 500) {
       const batch = Array.from({ length: Math.min(500, events - i) }, (_, j) => sampleEvent(`f${i + j}`));
@@ -51,7 +59,8 @@ export async function benchFanout(events = 5000) {
     }
     const elapsed = (performance.now() - started) / 1000;
     const rate = expected / elapsed;
-    return { deliveriesPerSec: rate, ceilingPerSec: ceiling, ratio: rate / ceiling, deliveries: expected };
+    const daemonCpuUsPerDelivery = ((cpuMs(daemon.child.pid) - cpuBefore) * 1000) / expected;
+    return { deliveriesPerSec: rate, ceilingPerSec: ceiling, ratio: rate / ceiling, deliveries: expected, daemonCpuUsPerDelivery };
   } finally {
     await stopDaemon(daemon);
     await Promise.all(receivers.map((r) => r.close()));
@@ -60,5 +69,5 @@ export async function benchFanout(events = 5000) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await benchFanout();
-  console.log(`fan-out: ${fmt(r.deliveriesPerSec)} deliveries/s end to end vs ceiling ${fmt(r.ceilingPerSec)}/s = ${fmt(r.ratio * 100)} % (${fmt(r.deliveries)} deliveries)`);
+  console.log(`fan-out: ${fmt(r.deliveriesPerSec)} deliveries/s end to end vs ceiling ${fmt(r.ceilingPerSec)}/s = ${fmt(r.ratio * 100)} % (${fmt(r.deliveries)} deliveries; daemon CPU ${fmt(r.daemonCpuUsPerDelivery)} µs per delivery)`);
 }
