@@ -43,12 +43,7 @@ export function printOutcomes(out: Output, outcomes: DeliveryOutcome[]): void {
   const c = out.color;
   const rows = outcomes.map((o) => {
     const mark = o.state === 'succeeded' ? c.green('✓') : o.state === 'skipped' ? c.dim('–') : o.state === 'failed' ? c.red('✗') : c.yellow('…');
-    const detail =
-      o.state === 'succeeded'
-        ? `${o.statusCode ?? ''} in ${o.durationMs ?? 0} ms`.trim()
-        : o.state === 'skipped'
-          ? (o.error ?? '')
-          : (o.error ?? "");
+    const detail = o.state === 'succeeded' ? `${o.statusCode ?? ''} in ${o.durationMs ?? 0} ms`.trim() : (o.error ?? '');
     const state = o.state === 'succeeded' ? 'delivered' : o.state;
     return [mark, o.destination, c.dim(o.connector), state, detail];
   });
