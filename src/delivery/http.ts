@@ -1,4 +1,4 @@
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { classifyResponse } from '../connectors/classify.js';
 import { RetryableError, PermanentError, DeliveryError } from '../connectors/errors.js';
 import { redact, redactHeaders } from '../connectors/masking.js';
@@ -156,17 +156,26 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
     } else {
       try {
         if (options.publicTargetsOnly) await assertPublicHost(new URL(req.url).hostname);
-        const answer = await undiciRequest(req.url, {
-          method: req.method,
-          headers,
-          body,
-          dispatcher: agentFor(connectTimeoutMs, options.publicTargetsOnly === true),
-          signal: AbortSignal.timeout(timeoutMs),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        const bytes = await readCapped(answer.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
-        res = responseOf(answer.statusCode, flatHeaders(answer.headers), bytes);
+        const url = new URL(req.url);
+        // One plain timer for the whole exchange: cheaper than AbortSignal.timeout on a hot path.
+        const deadline = new AbortController();
+        const timer = setTimeout(() => deadline.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs);
+        try {
+          const answer = await agentFor(connectTimeoutMs, options.publicTargetsOnly === true).request({
+            origin: url.origin,
+            path: `${url.pathname}${url.search}`,
+            method: req.method,
+            headers,
+            body,
+            signal: deadline.signal,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          });
+          const bytes = await readCapped(answer.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+          res = responseOf(answer.statusCode, flatHeaders(answer.headers), bytes);
+        } finally {
+          clearTimeout(timer);
+        }
       } catch (err) {
         const failure = networkError(err, timeoutMs);
         exchange.error = redact(failure.message, secrets);

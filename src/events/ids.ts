@@ -1,6 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+// Random bytes drawn from a refilled pool: one system call per 256 ids rather than one per id.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+function nextRandomByte(): number {
+  if (poolOffset >= pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++];
+}
 
 // ULID-style: 48-bit millisecond time then 80 random bits, Crockford base32.
 // Sorts by creation time and holds no '.', so it is a valid webhook-id.
@@ -11,9 +23,8 @@ export function newId(prefix: string, now = Date.now()): string {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
   let random = '';
-  for (let i = 0; i < 16; i++) random += CROCKFORD[bytes[i] % 32];
+  for (let i = 0; i < 16; i++) random += CROCKFORD[nextRandomByte() % 32];
   return `${prefix}_${time}${random}`;
 }
 
