@@ -365,7 +365,8 @@ function __vidhook_option_help
 -v	print more detail, and stack traces on errors
 --verbose	print more detail, and stack traces on errors'
         case 'destinations show'
-            printf '%s\n' '-h	display help for command
+            printf '%s\n' '--reveal-secret	print a webhook'\''s signing secret in full, for its receiver
+-h	display help for command
 --help	display help for command
 --config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
 --data-dir	state directory (default: VIDHOOK_DATA_DIR, else the user state dir)

@@ -64,7 +64,7 @@ _vidhook_options() {
     'configure') printf '%s\n' '--name --set --events -y --yes --test -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'destinations') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'destinations list') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
-    'destinations show') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'destinations show') printf '%s\n' '--reveal-secret -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'destinations remove') printf '%s\n' '-y --yes -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'destinations enable') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'destinations disable') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;

@@ -160,6 +160,7 @@ export function buildProgram(): Command {
     .command('show')
     .description('one destination, secrets masked')
     .argument('<name>', 'destination name')
+    .option('--reveal-secret', "print a webhook's signing secret in full, for its receiver")
     .action(lazy(() => import('./commands/destinations-show.js')));
   destinations
     .command('remove')
@@ -205,6 +206,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv = process.argv): Promise<void> {
+  // `vidhook … | head` closes the pipe early: stop quietly, as other CLIs do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

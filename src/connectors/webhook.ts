@@ -20,7 +20,7 @@ const settings = z.object({
 
 export type WebhookSettings = z.output<typeof settings>;
 
-const GENERATED_SECRET_KEY = 'generated-secret';
+export const GENERATED_SECRET_KEY = 'generated-secret';
 
 /** The secret in settings, else one generated on first use and kept in the destination's state. */
 export async function signingSecret(dest: Destination<WebhookSettings>, ctx: DeliveryContext): Promise<string> {

@@ -5,7 +5,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { sandbox, type Sandbox } from '../helpers/cli.js';
+import { BIN, sandbox, type Sandbox } from '../helpers/cli.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -160,6 +160,32 @@ destinations:
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).deliveries[0]).toMatchObject({ destination: 'partner', state: 'paused' });
     expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('generates a signing secret for a webhook without one, and reveals it for the receiver', async () => {
+    box.writeConfig(`
+destinations:
+  unsigned:
+    connector: webhook
+    url: ${receiver.url}
+`);
+    expect((await box.run(['emit', 'video.generated', '--sample'])).exitCode).toBe(0);
+    const masked = JSON.parse((await box.run(['destinations', 'show', 'unsigned', '--json'])).stdout);
+    expect(masked.settings.secret).toMatch(/^whsec_…/);
+    const revealed = JSON.parse((await box.run(['destinations', 'show', 'unsigned', '--reveal-secret', '--json'])).stdout);
+    const [req] = receiver.requests;
+    expect(() => new StandardWebhook(revealed.settings.secret).verify(req.body, req.headers)).not.toThrow();
+  });
+
+  it('stops quietly when its output pipe closes early', async () => {
+    const { execaCommand } = await import('execa');
+    const result = await execaCommand(`node ${JSON.stringify(BIN)} emit video.completed --sample --dry-run | head -1`, {
+      shell: true,
+      cwd: box.dir,
+      env: box.env,
+      reject: false,
+    });
+    expect(result.stderr).not.toContain('EPIPE');
   });
 
   it('filters destinations by their event list and globs', async () => {

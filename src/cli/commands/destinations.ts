@@ -1,6 +1,8 @@
 import { mergeSources, resolveDestination, runtimeSources, type DestinationSource, type LoadedConfig } from '../../config/index.js';
 import { maskedSettings } from '../../config/settings-view.js';
-import { DISABLED_KEY, destinationScope, type ResolvedDestination } from '../../delivery/dispatcher.js';
+import { connectorState, DISABLED_KEY, destinationScope, type ResolvedDestination } from '../../delivery/dispatcher.js';
+import { GENERATED_SECRET_KEY } from '../../connectors/webhook.js';
+import { maskSecret } from '../../connectors/masking.js';
 import type { Store } from '../../store/types.js';
 import { loadCliConfig, openStore } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -122,10 +124,29 @@ export async function list(_: string[], __: unknown, globals: GlobalOptions): Pr
   });
 }
 
-export async function show([name]: string[], __: unknown, globals: GlobalOptions): Promise<void> {
+interface ShowOptions {
+  revealSecret?: boolean;
+}
+
+/** A webhook's signing secret: the configured one, else the one generated on its first delivery. */
+async function webhookSecret(entry: DestinationEntry, store: Store): Promise<{ secret: string; generated: boolean } | undefined> {
+  const r = entry.resolved;
+  if (r?.connector.kind !== 'webhook') return undefined;
+  const configured = (r.dest.settings as { secret?: string }).secret;
+  if (configured) return { secret: configured, generated: false };
+  const generated = await connectorState(store, entry.name).get(GENERATED_SECRET_KEY);
+  return generated ? { secret: generated, generated: true } : undefined;
+}
+
+export async function show([name]: string[], options: ShowOptions, globals: GlobalOptions): Promise<void> {
   const out = new Output(globals);
-  await withEntries(globals, async (entries) => {
-    const view = entryView(find(entries, name));
+  await withEntries(globals, async (entries, store) => {
+    const entry = find(entries, name);
+    const view = entryView(entry);
+    const signing = await webhookSecret(entry, store);
+    if (signing && (signing.generated || options.revealSecret)) {
+      view.settings = { ...view.settings, secret: options.revealSecret ? signing.secret : maskSecret(signing.secret) };
+    }
     if (out.json) return out.data(view);
     const c = out.color;
     const rows: string[][] = [
@@ -139,6 +160,8 @@ export async function show([name]: string[], __: unknown, globals: GlobalOptions
     if (view.overrides) rows.push(['overrides', view.overrides.map((o) => ORIGIN_LABEL[o]).join(', ')]);
     for (const line of table(rows.map(([k, v]) => [c.cyan(k), v]))) out.line(line);
     if (view.error) out.line(c.red(`invalid: ${view.error}`));
+    if (signing?.generated && !options.revealSecret) out.line(c.dim('secret generated on the first delivery; print it with --reveal-secret'));
+    if (entry.resolved?.connector.kind === 'webhook' && !signing) out.line(c.dim('no secret yet: one is generated on the first delivery'));
   });
 }
 
