@@ -127,11 +127,11 @@ export class SqliteStore implements Store {
   }
 
   private relaxed<T>(work: () => T): T {
-    this.db.pragma('synchronous = NORMAL');
+    this.statement('PRAGMA synchronous = NORMAL').run();
     try {
       return work();
     } finally {
-      this.db.pragma('synchronous = FULL');
+      this.statement('PRAGMA synchronous = FULL').run();
     }
   }
 
@@ -203,12 +203,17 @@ export class SqliteStore implements Store {
       ).all(now + leaseMs, now + leaseMs, token, owner ?? null, now, destination, now, ...(eventIds ?? []), limit),
     ) as Row[];
     if (rows.length === 0) return [];
-    const bodies = this.statement('SELECT body FROM events WHERE id = ?');
+    const eventIdsLeased = [...new Set(rows.map((row) => row.event_id as string))];
+    const bodies = new Map(
+      (this.statement(`SELECT id, body FROM events WHERE id IN (${eventIdsLeased.map(() => '?').join(', ')})`).all(...eventIdsLeased) as Row[]).map(
+        (r) => [r.id as string, r.body as string],
+      ),
+    );
     return rows
       .map((row) => ({
         ...toDelivery(row),
         leaseToken: token,
-        event: JSON.parse((bodies.get(row.event_id) as Row).body as string) as Envelope,
+        event: JSON.parse(bodies.get(row.event_id as string)!) as Envelope,
       }))
       .sort((a, b) => a.nextAt - b.nextAt);
   }
