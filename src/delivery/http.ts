@@ -86,7 +86,9 @@ function flatHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, st
   return out;
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {
+async function readCapped(body: Dispatcher.ResponseData['body'], max: number, declaredLength: number): Promise<Buffer> {
+  // A body whose declared size fits is read in one go; streaming is for unknown or large sizes.
+  if (declaredLength <= max) return Buffer.from(await body.arrayBuffer());
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -171,7 +173,8 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
             headersTimeout: timeoutMs,
             bodyTimeout: timeoutMs,
           });
-          const bytes = await readCapped(answer.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+          const declared = Number(answer.headers['content-length'] ?? Number.POSITIVE_INFINITY);
+          const bytes = await readCapped(answer.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, declared);
           res = responseOf(answer.statusCode, flatHeaders(answer.headers), bytes);
         } finally {
           clearTimeout(timer);
