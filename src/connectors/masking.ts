@@ -14,7 +14,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) {
     if (secret.length < 4) continue;
     for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) {
-      out = out.split(form).join(maskSecret(secret));
+      if (out.includes(form)) out = out.split(form).join(maskSecret(secret));
     }
   }
   return out;
