@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { findConnector, connectorKinds } from '../connectors/registry.js';
 import type { Destination } from '../connectors/types.js';
-import { knownEventTypes } from '../events/index.js';
+import { globToRegExp, knownEventTypes } from '../events/index.js';
 import type { ResolvedDestination } from '../delivery/dispatcher.js';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { interpolateEnv } from './interpolate.js';
@@ -28,7 +28,7 @@ function checkEvents(value: unknown, customTypes: readonly string[], where: { fi
   }
   const known = knownEventTypes(customTypes);
   for (const pattern of list as string[]) {
-    const regex = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    const regex = globToRegExp(pattern);
     if (!known.some((t) => regex.test(t))) {
       throw new ConfigError(`"${pattern}" matches no event type; known types: ${known.join(', ')}`, { ...where, setting: 'events' });
     }

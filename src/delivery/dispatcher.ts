@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/errors.js';
 import type { AnyConnector, ConnectorState, DeliveryContext, Destination } from '../connectors/types.js';
 import { secretKeys } from '../connectors/settings.js';
-import type { Attempt, AttemptOutcome, LeasedDelivery, NewAttempt, Store } from '../store/types.js';
+import type { AttemptOutcome, LeasedDelivery, NewAttempt, Store } from '../store/types.js';
 import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
 import { createHttp, DEFAULT_TIMEOUT_MS } from './http.js';
 import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
@@ -396,4 +396,3 @@ export class Dispatcher {
   }
 }
 
-export type { Attempt };

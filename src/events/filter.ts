@@ -3,7 +3,8 @@ export function matchesEventFilter(type: string, patterns: readonly string[]): b
   return patterns.some((pattern) => globToRegExp(pattern).test(type));
 }
 
-function globToRegExp(pattern: string): RegExp {
+/** `video.*` → /^video\..*$/: '*' matches any run of characters, everything else literally. */
+export function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`);
 }

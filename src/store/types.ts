@@ -1,6 +1,7 @@
 import type { Envelope } from '../events/index.js';
 
-export type DeliveryState = 'pending' | 'in_flight' | 'retrying' | 'succeeded' | 'failed' | 'skipped' | 'paused';
+export const DELIVERY_STATES = ['pending', 'in_flight', 'retrying', 'succeeded', 'failed', 'skipped', 'paused'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
 export const TERMINAL_STATES: readonly DeliveryState[] = ['succeeded', 'failed', 'skipped'];
 export type AttemptOutcome = 'ok' | 'retrying' | 'failed' | 'skipped';
 

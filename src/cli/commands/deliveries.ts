@@ -1,10 +1,9 @@
-import type { DeliveryState } from '../../store/types.js';
+import { DELIVERY_STATES as STATES, type DeliveryState } from '../../store/types.js';
 import { UsageError, FailedError } from '../errors.js';
 import { Output, table, type GlobalOptions } from '../output.js';
 import { openDeliveryLog } from '../sources.js';
 import { attemptLine } from './tail.js';
 
-const STATES: DeliveryState[] = ['pending', 'in_flight', 'retrying', 'succeeded', 'failed', 'skipped', 'paused'];
 
 function states(value: string | undefined): DeliveryState[] | undefined {
   if (!value) return undefined;

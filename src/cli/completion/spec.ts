@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DELIVERY_STATES } from '../../store/types.js';
 
 /** What a value completes to: a fixed list, files, or destination names looked up when completing. */
 export type ValueSource = { words: string[] } | { files: true } | { destinations: true };
@@ -42,7 +43,7 @@ function optionValue(long: string | undefined, path: string[], lists: Completion
     case '--status':
       return path[0] === 'tail'
         ? { words: ['ok', 'retrying', 'failed', 'skipped'] }
-        : { words: ['pending', 'in_flight', 'retrying', 'succeeded', 'failed', 'skipped', 'paused'] };
+        : { words: [...DELIVERY_STATES] };
     default:
       return undefined;
   }

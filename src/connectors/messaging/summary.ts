@@ -112,41 +112,32 @@ interface Parts extends Omit<EventSummary, 'id' | 'type' | 'timestamp' | 'oneLin
   facts: FactList;
 }
 
-function videoGenerated(data: Data): Parts {
-  const video = record(data.video) ?? {};
-  const status = text(video, 'status');
-  const facts = new FactList();
-  if (status) facts.add('Status', status);
-  videoFacts(facts, video, record(data.user));
-  const url = linkable(text(video, 'url'));
-  return {
-    emoji: '🎞️',
-    headline: 'Video generated',
-    tone: 'info',
-    subject: text(video, 'title') ?? text(video, 'id'),
-    link: url ? { url, label: 'Open video' } : undefined,
-    description: text(video, 'description'),
-    facts,
-    imageUrl: linkable(text(video, 'thumbnailUrl')),
+/** A generated or finished video: the same card, told apart by its heading, tone and link label. */
+function videoReady(
+  style: Pick<Parts, 'emoji' | 'headline' | 'tone'> & { linkLabel: string; showStatus: boolean },
+): (data: Data) => Parts {
+  return (data) => {
+    const video = record(data.video) ?? {};
+    const facts = new FactList();
+    const status = style.showStatus ? text(video, 'status') : undefined;
+    if (status) facts.add('Status', status);
+    videoFacts(facts, video, record(data.user));
+    const url = linkable(text(video, 'url'));
+    return {
+      emoji: style.emoji,
+      headline: style.headline,
+      tone: style.tone,
+      subject: text(video, 'title') ?? text(video, 'id'),
+      link: url ? { url, label: style.linkLabel } : undefined,
+      description: text(video, 'description'),
+      facts,
+      imageUrl: linkable(text(video, 'thumbnailUrl')),
+    };
   };
 }
 
-function videoCompleted(data: Data): Parts {
-  const video = record(data.video) ?? {};
-  const facts = new FactList();
-  videoFacts(facts, video, record(data.user));
-  const url = linkable(text(video, 'url'));
-  return {
-    emoji: '🎬',
-    headline: 'Video ready',
-    tone: 'success',
-    subject: text(video, 'title') ?? text(video, 'id'),
-    link: url ? { url, label: 'Watch video' } : undefined,
-    description: text(video, 'description'),
-    facts,
-    imageUrl: linkable(text(video, 'thumbnailUrl')),
-  };
-}
+const videoGenerated = videoReady({ emoji: '🎞️', headline: 'Video generated', tone: 'info', linkLabel: 'Open video', showStatus: true });
+const videoCompleted = videoReady({ emoji: '🎬', headline: 'Video ready', tone: 'success', linkLabel: 'Watch video', showStatus: false });
 
 function videoFailed(data: Data): Parts {
   const video = record(data.video) ?? {};

@@ -1,10 +1,9 @@
 import { parseSince } from '../../config/duration.js';
-import type { AttemptOutcome, DeliveryFilter, DeliveryState } from '../../store/types.js';
+import { DELIVERY_STATES as STATES, type AttemptOutcome, type DeliveryFilter, type DeliveryState } from '../../store/types.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, queryOf, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
 
-const STATES: DeliveryState[] = ['pending', 'in_flight', 'retrying', 'succeeded', 'failed', 'skipped', 'paused'];
 const OUTCOMES: AttemptOutcome[] = ['ok', 'retrying', 'failed', 'skipped'];
 
 function since(value: string | null | undefined): number | undefined {
