@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '../src/store/sqlite.js';
+import { HOT_SQL, SqliteStore } from '../src/store/sqlite.js';
 import { buildEnvelope } from '../src/events/index.js';
 
 const event = (id: string) => buildEnvelope({ id, type: 'session.started', data: { session: { id: 's' }, user: { id: 'u' } } });
@@ -60,6 +60,29 @@ describe('the SQLite store', () => {
     expect(pruned.events).toBe(1);
     expect(await store.getEvent('evt_done')).toBeUndefined();
     expect(await store.getEvent('evt_open')).toBeDefined();
+  });
+
+  it('runs the statements of every delivery without temporary b-trees, the due query on its index', () => {
+    open();
+    for (const [name, sql] of Object.entries(HOT_SQL)) {
+      const params = Array.from({ length: sql.split('?').length - 1 }, () => null);
+      const opcodes = (store.db.prepare(`EXPLAIN ${sql}`).all(...params) as Array<{ opcode: string }>).map((op) => op.opcode);
+      expect(opcodes.filter((op) => op === 'OpenEphemeral' || op === 'SorterOpen'), name).toEqual([]);
+    }
+    const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${HOT_SQL.due}`).all('a', 0, 1) as Array<{ detail: string }>).map((r) => r.detail);
+    expect(plan.join(' | ')).toMatch(/deliveries_due/);
+  });
+
+  it("takes back a dead process's leases, found through their own index", async () => {
+    open();
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: ['a'] }]);
+    await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'host:1:dead' });
+    await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'host:2:alive' });
+    const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT DISTINCT lease_owner FROM deliveries WHERE state = 'in_flight' AND lease_owner IS NOT NULL`).all();
+    expect(JSON.stringify(plan)).toMatch(/deliveries_leased/);
+    expect(await store.recoverLeases((owner) => owner === 'host:1:dead')).toBe(1);
+    const again = await store.leaseDue('a', { now: Date.now(), limit: 5, leaseMs: 60_000 });
+    expect(again.map((d) => d.eventId)).toEqual(['evt_1']);
   });
 
   it('backfills a destination only with events it has no delivery for', async () => {

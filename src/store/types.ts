@@ -138,7 +138,8 @@ export interface Store {
   nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined>;
   /** Makes deliveries leased by owners that `isDead` says are gone due again now; returns how many. */
   recoverLeases(isDead: (owner: string) => boolean): Promise<number>;
-  settle(delivery: LeasedDelivery, settlement: Settlement, attempt?: NewAttempt): Promise<boolean>;
+  /** Ends a lease; the fencing token makes it a no-op (false) when the lease was lost meanwhile. */
+  settle(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: NewAttempt): Promise<boolean>;
   listDeliveries(filter: DeliveryFilter): Promise<Delivery[]>;
   getDelivery(id: string): Promise<Delivery | undefined>;
   listAttempts(filter: AttemptFilter): Promise<Attempt[]>;
@@ -158,5 +159,8 @@ export interface Store {
   putRuntimeDestination(dest: RuntimeDestination): Promise<void>;
   deleteRuntimeDestination(name: string): Promise<boolean>;
 
+  /** Bytes the store takes on disk (the disk budget). */
+  sizeBytes(): Promise<number>;
+  readonly isOpen: boolean;
   close(): Promise<void>;
 }
