@@ -5,7 +5,7 @@ import { resolveDestinations, type LoadedConfig } from '../config/index.js';
 import { Dispatcher, isDeadOwner, type ResolvedDestination } from '../delivery/dispatcher.js';
 import { closeHttpAgents } from '../delivery/http.js';
 import type { NewAttempt } from '../store/types.js';
-import { SqliteStore } from '../store/sqlite.js';
+import { ThreadedStore } from '../store/threaded.js';
 import { authorized } from './auth.js';
 import type { DaemonContext } from './context.js';
 import { ApiError, sendError } from './http-utils.js';
@@ -62,7 +62,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       `refusing to listen on ${options.host} without a token: pass --token (or set VIDHOOK_TOKEN), or bind 127.0.0.1`,
     );
   }
-  const store = SqliteStore.open(options.dataDir);
+  const store = await ThreadedStore.open(options.dataDir);
   let destinations: ResolvedDestination[] = resolveDestinations(options.config, await store.listRuntimeDestinations());
   const metrics = new Metrics();
   const stream = new AttemptStream();
@@ -78,7 +78,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     allowPrivateTargets: options.allowPrivateTargets,
     onAttempt(attempt) {
       metrics.recordAttempt(attempt.destination, attempt.outcome, attempt.durationMs / 1000);
-      stream.publish({ ...attempt, exchanges: undefined });
+      if (stream.listening) stream.publish({ ...attempt, exchanges: undefined });
       options.log(attempt);
     },
     async onDisabled(name, reason) {
@@ -115,7 +115,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   };
 
   const router = new Router();
-  healthRoutes(router, context, () => store.db.open && !dispatcher.stopped);
+  healthRoutes(router, context, () => store.isOpen && !dispatcher.stopped);
   eventRoutes(router, context);
   deliveryRoutes(router, context);
   integrationRoutes(router, context, Date.now(), options.version);
@@ -145,7 +145,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     try {
       const fs = await statfs(options.dataDir);
       const free = fs.bavail * fs.bsize;
-      const size = (store.db.pragma('page_count', { simple: true }) as number) * (store.db.pragma('page_size', { simple: true }) as number);
+      const size = await store.sizeBytes();
       if (options.minFreeDiskBytes !== undefined && free < options.minFreeDiskBytes) {
         diskFull = `the disk holding ${options.dataDir} has ${Math.round(free / 1048576)} MiB free, under the budget; new events are refused until space is freed`;
       } else if (options.maxStoreBytes !== undefined && size > options.maxStoreBytes) {

@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// The thread runs compiled code, as in the daemon: `npm test` builds first.
+import { ThreadedStore } from '../dist/store/threaded.js';
+import { buildEnvelope } from '../src/events/index.js';
+
+const event = (id: string) => buildEnvelope({ id, type: 'session.started', data: { session: { id: 's' }, user: { id: 'u' } } });
+
+describe('the store on its own thread', () => {
+  let dir: string;
+  let store: ThreadedStore | undefined;
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const open = async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vidhook-thread-'));
+    store = await ThreadedStore.open(dir);
+    return store;
+  };
+
+  it('takes events, leases them with their bodies and records the settlement', async () => {
+    const s = await open();
+    const sent = event('evt_1');
+    const [accepted] = await s.addEvents([{ event: sent, destinations: ['a'] }]);
+    expect(accepted).toEqual({ id: 'evt_1', deliveries: 1, duplicate: false });
+    const [lease] = await s.leaseDue('a', { now: Date.now(), limit: 5, leaseMs: 60_000, owner: 'host:1:x' });
+    expect(lease.event).toEqual(sent);
+    expect(lease.state).toBe('in_flight');
+    const attempt = {
+      deliveryId: lease.id, eventId: 'evt_1', eventType: 'session.started', destination: 'a', number: 1,
+      startedAt: new Date().toISOString(), durationMs: 3, outcome: 'ok' as const, statusCode: 200, exchanges: [],
+    };
+    expect(await s.settle(lease, { state: 'succeeded' }, attempt)).toBe(true);
+    expect(await s.settle(lease, { state: 'succeeded' }, attempt)).toBe(false);
+    expect((await s.getDelivery(lease.id))?.state).toBe('succeeded');
+    expect((await s.listAttempts({ deliveryId: lease.id })).map((a) => a.statusCode)).toEqual([200]);
+  });
+
+  it('asks the caller which lease holders are dead: the test stays on this thread', async () => {
+    const s = await open();
+    await s.addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    await s.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'host:1:gone' });
+    const asked: string[] = [];
+    expect(await s.recoverLeases((owner) => (asked.push(owner), true))).toBe(1);
+    expect(asked).toEqual(['host:1:gone']);
+  });
+
+  it('carries an error back to the caller, and refuses calls once closed', async () => {
+    const s = await open();
+    await expect(s.putRuntimeDestination(null as never)).rejects.toThrow(/name/);
+    expect(await s.stateGet('scope', 'key')).toBeUndefined();
+    await s.close();
+    store = undefined;
+    expect(s.isOpen).toBe(false);
+    await expect(s.stateGet('scope', 'key')).rejects.toThrow(/closed/);
+  });
+
+  it('says why a store cannot be opened', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vidhook-thread-'));
+    writeFileSync(join(dir, 'taken'), 'not a directory');
+    await expect(ThreadedStore.open(join(dir, 'taken'))).rejects.toThrow(/EEXIST|ENOTDIR|not a directory/);
+  });
+});
