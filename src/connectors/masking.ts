@@ -8,13 +8,26 @@ export function maskSecret(value: string): string {
   return `${prefix ? prefix[0] : ''}…${tail}`;
 }
 
+/** How a secret can appear in a text (as is, URL-encoded, JSON-escaped), worked out once per secret. */
+const formsCache = new Map<string, { forms: string[]; mask: string }>();
+function formsOf(secret: string): { forms: string[]; mask: string } {
+  let entry = formsCache.get(secret);
+  if (!entry) {
+    if (formsCache.size > 1000) formsCache.clear();
+    entry = { forms: [...new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])], mask: maskSecret(secret) };
+    formsCache.set(secret, entry);
+  }
+  return entry;
+}
+
 /** Replaces every occurrence of every secret (and its URL-encoded form) in a text. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length < 4) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) {
-      if (out.includes(form)) out = out.split(form).join(maskSecret(secret));
+    const { forms, mask } = formsOf(secret);
+    for (const form of forms) {
+      if (out.includes(form)) out = out.split(form).join(mask);
     }
   }
   return out;

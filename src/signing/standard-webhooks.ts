@@ -13,9 +13,17 @@ export function isValidSecret(secret: string): boolean {
   return key.length >= 24 && key.length <= 64;
 }
 
+const keys = new Map<string, Buffer>();
+
+/** The secret's key bytes, decoded once: every delivery to a destination signs with the same one. */
 function secretKey(secret: string): Buffer {
-  const raw = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  return Buffer.from(raw, 'base64');
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size > 1000) keys.clear();
+    key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 /** `v1,<base64>` over `${id}.${timestamp}.${body}`. */
