@@ -69,6 +69,9 @@ export function isDeadOwner(owner: string): boolean {
   }
 }
 
+/** How many deliveries per unit of concurrency a fast lane leases ahead. */
+const LEASE_AHEAD = 32;
+
 export class LeaseConfigError extends Error {
   readonly code = 'config_error';
 }
@@ -83,10 +86,12 @@ class Lane {
   private pumping = false;
   private again = false;
   private buffer: LeasedDelivery[] = [];
+  private leasing?: Promise<void>;
   private secretsOf?: ResolvedDestination;
   private cachedSecrets: string[] = [];
-  /** Moving average of attempt time, deciding how far ahead to lease. */
-  latencyMs = 1_000;
+  private cachedContext?: DeliveryContext;
+  /** Moving average of attempt time, deciding how far ahead to lease; optimistic until measured. */
+  latencyMs = 0;
 
   constructor(private readonly dispatcher: Dispatcher, public resolved: ResolvedDestination, circuit: CircuitOptions) {
     this.circuit = new CircuitBreaker(circuit);
@@ -98,13 +103,22 @@ class Lane {
     return this.resolved.dest.name;
   }
 
-  /** The destination's secret values, worked out once per configuration rather than per attempt. */
+  /** The destination's secret values and connector context, worked out once per configuration rather than per attempt. */
   get secrets(): string[] {
-    if (this.secretsOf !== this.resolved) {
-      this.secretsOf = this.resolved;
-      this.cachedSecrets = secretValues(this.resolved);
-    }
+    this.refreshCache();
     return this.cachedSecrets;
+  }
+
+  get context(): DeliveryContext {
+    this.refreshCache();
+    return this.cachedContext!;
+  }
+
+  private refreshCache(): void {
+    if (this.secretsOf === this.resolved) return;
+    this.secretsOf = this.resolved;
+    this.cachedSecrets = secretValues(this.resolved);
+    this.cachedContext = { state: connectorState(this.dispatcher.store, this.name), now: () => new Date() };
   }
 
   get concurrency(): number {
@@ -163,22 +177,14 @@ class Lane {
     room = this.circuit.allowance(room);
     if (room <= 0) return;
 
-    if (this.buffer.length < room) {
-      // Lease ahead while the destination answers fast: one store write then serves many
-      // completions, and the buffer drains long before its leases could lapse.
-      const fast = this.latencyMs < 500 && this.circuit.state === 'closed' && !this.bucket;
-      const ahead = fast ? this.concurrency * 8 : 0;
-      this.buffer.push(
-        ...(await this.dispatcher.store.leaseDue(this.name, {
-          now,
-          limit: room - this.buffer.length + ahead,
-          leaseMs: this.dispatcher.leaseMs,
-          eventIds: this.dispatcher.onlyEvents,
-          owner: LEASE_OWNER,
-        })),
-      );
-    }
+    // Lease ahead while the destination answers fast: one store write then serves many
+    // completions, and the buffer drains long before its leases could lapse.
+    const fast = this.latencyMs < 500 && this.circuit.state === 'closed' && !this.bucket;
+    const ahead = fast ? this.concurrency * LEASE_AHEAD : 0;
+    if (this.buffer.length < room) await this.refill(room - this.buffer.length + ahead);
     const starting = this.buffer.splice(0, room);
+    // Refill before the buffer runs dry, so the slots never wait on the store.
+    if (fast && this.buffer.length < ahead / 2 && starting.length === room) void this.refill(ahead - this.buffer.length).then(() => this.wake(), (err) => this.dispatcher.reportError(err));
     if (starting.length === 0) this.circuit.cancelProbe();
     this.bucket?.take(starting.length);
     for (const delivery of starting) {
@@ -209,6 +215,21 @@ class Lane {
     this.schedule(next === undefined ? this.dispatcher.pollMs : next - Date.now());
   }
 
+  /** One lease at a time: a second caller waits for the one in progress. */
+  private refill(limit: number): Promise<void> {
+    this.leasing ??= this.dispatcher.store
+      .leaseDue(this.name, {
+        now: Date.now(),
+        limit,
+        leaseMs: this.dispatcher.leaseMs,
+        eventIds: this.dispatcher.onlyEvents,
+        owner: LEASE_OWNER,
+      })
+      .then((leased) => void this.buffer.push(...leased))
+      .finally(() => (this.leasing = undefined));
+    return this.leasing;
+  }
+
   /** Waits, handing back what was leased ahead so it is not held while nothing is sent. */
   private async hold(ms: number): Promise<void> {
     await this.releaseBuffer();
@@ -216,6 +237,7 @@ class Lane {
   }
 
   async releaseBuffer(): Promise<void> {
+    await this.leasing?.catch(() => undefined);
     for (const delivery of this.buffer.splice(0)) await this.release(delivery);
   }
 
@@ -277,10 +299,11 @@ export class Dispatcher {
     if (!this.stopped) for (const lane of this.lanes.values()) lane.wake();
   }
 
-  wake(destinations?: Iterable<string>): void {
+  /** Looks for due work now; `recheck` re-reads the disabled flags (an operator may just have re-enabled). */
+  wake(destinations?: Iterable<string>, { recheck = false }: { recheck?: boolean } = {}): void {
     if (this.stopped) return;
     const names = destinations ? [...destinations] : [...this.lanes.keys()];
-    this.disabledCache.clear();
+    if (recheck) this.disabledCache.clear();
     for (const name of names) this.lanes.get(name)?.wake();
   }
 
@@ -308,9 +331,20 @@ export class Dispatcher {
     if (this.errors.length > 20) this.errors.shift();
   }
 
+  /** Whether a destination is disabled, re-read at most once a second (in the background once known). */
   async isDisabled(destination: string): Promise<boolean> {
     const cached = this.disabledCache.get(destination);
     if (cached && Date.now() - cached.at < 1000) return cached.value;
+    const reading = this.readDisabled(destination);
+    if (cached) {
+      cached.at = Date.now();
+      reading.catch((err) => this.reportError(err));
+      return cached.value;
+    }
+    return reading;
+  }
+
+  private async readDisabled(destination: string): Promise<boolean> {
     const value = (await this.store.stateGet(destinationScope(destination), DISABLED_KEY)) !== undefined;
     this.disabledCache.set(destination, { value, at: Date.now() });
     return value;
@@ -324,7 +358,6 @@ export class Dispatcher {
       connectTimeoutMs: this.options.connectTimeoutMs,
       publicTargetsOnly: dest.source === 'runtime' && !this.options.allowPrivateTargets,
     });
-    const ctx: DeliveryContext = { state: connectorState(this.store, dest.name), now: () => new Date() };
     const startedAt = new Date();
     const number = delivery.attempts + 1;
     let outcome: AttemptOutcome = 'ok';
@@ -332,7 +365,7 @@ export class Dispatcher {
     let settlement: Parameters<Store['settle']>[1];
 
     try {
-      await connector.deliver(delivery.event, dest, http, ctx);
+      await connector.deliver(delivery.event, dest, http, lane.context);
       lane.circuit.success();
       settlement = { state: 'succeeded' };
     } catch (err) {

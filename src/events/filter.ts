@@ -3,8 +3,15 @@ export function matchesEventFilter(type: string, patterns: readonly string[]): b
   return patterns.some((pattern) => globToRegExp(pattern).test(type));
 }
 
+const compiled = new Map<string, RegExp>();
+
 /** `video.*` → /^video\..*$/: '*' matches any run of characters, everything else literally. */
 export function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
+  let regexp = compiled.get(pattern);
+  if (!regexp) {
+    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(pattern, (regexp = new RegExp(`^${escaped}$`)));
+  }
+  return regexp;
 }

@@ -25,6 +25,10 @@ export class AttemptStream {
     req.on('close', () => this.subscribers.delete(subscriber));
   }
 
+  get listening(): boolean {
+    return this.subscribers.size > 0;
+  }
+
   publish(value: Record<string, unknown>): void {
     const frame = `event: attempt\ndata: ${JSON.stringify(value)}\n\n`;
     for (const s of this.subscribers) if (s.accepts(value)) s.res.write(frame);

@@ -73,7 +73,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
     if (!delivery) throw new ApiError(404, 'not_found', `no delivery ${id}`);
     if (delivery.state === 'in_flight') throw new ApiError(409, 'in_flight', `delivery ${id} is being attempted right now`);
     const retried = await ctx.store.requeue({ ids: [id] });
-    ctx.dispatcher.wake([delivery.destination]);
+    ctx.dispatcher.wake([delivery.destination], { recheck: true });
     sendJson(res, 202, { retried: retried.length, deliveries: retried });
   });
 
@@ -88,7 +88,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       ids,
     };
     const retried = await ctx.store.requeue(filter);
-    ctx.dispatcher.wake(new Set(retried.map((d) => d.destination)));
+    ctx.dispatcher.wake(new Set(retried.map((d) => d.destination)), { recheck: true });
     sendJson(res, 202, { retried: retried.length });
   });
 
@@ -105,7 +105,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       type: typeof body.type === 'string' ? body.type : undefined,
       dryRun: body.dryRun === true,
     });
-    if (body.dryRun !== true) ctx.dispatcher.wake([destination]);
+    if (body.dryRun !== true) ctx.dispatcher.wake([destination], { recheck: true });
     sendJson(res, body.dryRun === true ? 200 : 202, { destination, events: count, dryRun: body.dryRun === true });
   });
 
