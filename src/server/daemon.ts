@@ -63,6 +63,16 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     );
   }
   const store = await ThreadedStore.open(options.dataDir);
+  try {
+    return await serve(store, options);
+  } catch (err) {
+    // The store's thread would keep the process alive after a failed start (a port in use).
+    await store.close();
+    throw err;
+  }
+}
+
+async function serve(store: ThreadedStore, options: DaemonOptions): Promise<RunningDaemon> {
   let destinations: ResolvedDestination[] = resolveDestinations(options.config, await store.listRuntimeDestinations());
   const metrics = new Metrics();
   const stream = new AttemptStream();

@@ -179,6 +179,19 @@ describe('the daemon guards', () => {
     expect(result.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a token/);
   });
 
+  it('exits 2 at once, naming the port, when another daemon holds it', async () => {
+    box = sandbox();
+    const daemon = await startDaemon(box);
+    try {
+      const port = new URL(daemon.url).port;
+      const result = await box.run(['serve', '--port', port], { timeout: 10_000 });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port} is in use`));
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   it('answers 503 with Retry-After instead of accepting past its disk budget', async () => {
     box = sandbox();
     const daemon = await startDaemon(box, ['--max-store-mb', '0']);
