@@ -184,7 +184,12 @@ class Lane {
     if (this.buffer.length < room) await this.refill(room - this.buffer.length + ahead);
     const starting = this.buffer.splice(0, room);
     // Refill before the buffer runs dry, so the slots never wait on the store.
-    if (fast && this.buffer.length < ahead / 2 && starting.length === room) void this.refill(ahead - this.buffer.length).then(() => this.wake(), (err) => this.dispatcher.reportError(err));
+    if (fast && this.buffer.length < ahead / 2 && starting.length === room) {
+      this.refill(ahead - this.buffer.length).then(
+        () => this.wake(),
+        (err) => this.dispatcher.reportError(err),
+      );
+    }
     if (starting.length === 0) this.circuit.cancelProbe();
     this.bucket?.take(starting.length);
     for (const delivery of starting) {
