@@ -5,8 +5,8 @@ import { SqliteStore } from '../dist/store/sqlite.js';
 import { startDaemon, stopDaemon, tempDir, startReceiver, sampleEvent, rssMb, fmt } from './lib.js';
 
 const DESTINATIONS = 4;
-/** What the README's systemd unit and container example set: a heap cap for a lean sidecar. */
-export const SIDECAR_NODE_OPTIONS = '--max-old-space-size=96';
+/** What the README's systemd unit and container example set: heap limits for a lean sidecar. */
+export const SIDECAR_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=4';
 
 export async function benchBacklog(deliveries = 1_000_000) {
   const dir = tempDir('backlog');
