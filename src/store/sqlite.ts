@@ -274,6 +274,8 @@ export class SqliteStore implements Store {
 
   private commitWork(items: WorkItem[]): Array<boolean | RawLease[]> {
     const settle = this.statement(HOT_SQL.settle);
+    // A lease reads, then writes: the write lock is taken first (IMMEDIATE), or a commit by another
+    // process in between would fail the whole batch.
     return this.db.transaction(() =>
       items.map((item) => {
         if (item.kind === 'lease') return this.leaseRows(item.destination, item.options);
@@ -285,7 +287,7 @@ export class SqliteStore implements Store {
         if (attempt) this.insertAttempt(attempt);
         return true;
       }),
-    )();
+    ).immediate();
   }
 
   private insertAttempt(a: NewAttempt): void {
