@@ -1,3 +1,5 @@
+import { memoize } from '../memoize.js';
+
 /** `whsec_…3f9a`, `https://hooks.slack.com/…/wXyZ`, `…9f2c`: enough to recognise, never enough to use. */
 export function maskSecret(value: string): string {
   if (value.length < 12) return '****';
@@ -9,16 +11,10 @@ export function maskSecret(value: string): string {
 }
 
 /** How a secret can appear in a text (as is, URL-encoded, JSON-escaped), worked out once per secret. */
-const formsCache = new Map<string, { forms: string[]; mask: string }>();
-function formsOf(secret: string): { forms: string[]; mask: string } {
-  let entry = formsCache.get(secret);
-  if (!entry) {
-    if (formsCache.size > 1000) formsCache.clear();
-    entry = { forms: [...new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])], mask: maskSecret(secret) };
-    formsCache.set(secret, entry);
-  }
-  return entry;
-}
+const formsOf = memoize((secret: string) => ({
+  forms: [...new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])],
+  mask: maskSecret(secret),
+}));
 
 /** Replaces every occurrence of every secret (and its URL-encoded form) in a text. */
 export function redact(text: string, secrets: readonly string[]): string {

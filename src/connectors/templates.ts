@@ -1,6 +1,7 @@
 import { Liquid, type Template } from 'liquidjs';
 import type { Envelope } from '../events/index.js';
 import { contextShape, errorShape, sessionShape, userShape, videoShape } from '../events/schemas.js';
+import { memoize } from '../memoize.js';
 
 /**
  * User-editable templates (LiquidJS) for the text a connector writes into a service: a
@@ -81,21 +82,22 @@ function engineFor(mode: TemplateMode): Liquid {
   return (engines[mode] ??= createEngine(mode));
 }
 
-const parsed = new Map<string, Template[]>();
-function parse(source: string, mode: TemplateMode): Template[] {
-  const key = `${mode}\0${source}`;
-  let templates = parsed.get(key);
-  if (!templates) {
-    if (source.length > MAX_TEMPLATE_CHARS) throw new TemplateError(`is longer than ${MAX_TEMPLATE_CHARS} characters`);
-    try {
-      templates = engineFor(mode).parse(source);
-    } catch (err) {
-      throw new TemplateError((err as Error).message);
-    }
-    if (parsed.size > 200) parsed.clear();
-    parsed.set(key, templates);
+const parsers: Record<TemplateMode, (source: string) => Template[]> = {
+  html: memoize((source: string) => parseWith('html', source), 200),
+  text: memoize((source: string) => parseWith('text', source), 200),
+};
+
+function parseWith(mode: TemplateMode, source: string): Template[] {
+  try {
+    return engineFor(mode).parse(source);
+  } catch (err) {
+    throw new TemplateError((err as Error).message);
   }
-  return templates;
+}
+
+function parse(source: string, mode: TemplateMode): Template[] {
+  if (source.length > MAX_TEMPLATE_CHARS) throw new TemplateError(`is longer than ${MAX_TEMPLATE_CHARS} characters`);
+  return parsers[mode](source);
 }
 
 /** A parse error in words, or undefined: for settings validation. */

@@ -5,6 +5,7 @@ import { redact, redactHeaders } from '../connectors/masking.js';
 import type { Http, HttpRequest, HttpResponse } from '../connectors/types.js';
 import { assertPublicHost, BlockedTargetError, publicOnlyLookup } from './address-guard.js';
 import { deadlineSignal } from './deadlines.js';
+import { memoize } from '../memoize.js';
 
 export interface Exchange {
   startedAt: string;
@@ -53,19 +54,11 @@ export async function closeHttpAgents(): Promise<void> {
   await Promise.all(all.map((a) => a.close().catch(() => undefined)));
 }
 
-const parsedUrls = new Map<string, { origin: string; path: string; hostname: string }>();
-
 /** A destination's URL is parsed once, not on every delivery. */
-function urlParts(raw: string): { origin: string; path: string; hostname: string } {
-  let parts = parsedUrls.get(raw);
-  if (!parts) {
-    const url = new URL(raw);
-    if (parsedUrls.size > 1000) parsedUrls.clear();
-    parts = { origin: url.origin, path: `${url.pathname}${url.search}`, hostname: url.hostname };
-    parsedUrls.set(raw, parts);
-  }
-  return parts;
-}
+const urlParts = memoize((raw: string) => {
+  const url = new URL(raw);
+  return { origin: url.origin, path: `${url.pathname}${url.search}`, hostname: url.hostname };
+});
 
 function prepare(req: HttpRequest, userAgent: string): { headers: Record<string, string>; body?: string | Buffer } {
   const headers: Record<string, string> = { 'user-agent': userAgent };

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { memoize } from '../memoize.js';
 
 export const SECRET_PREFIX = 'whsec_';
 export const TOLERANCE_SECONDS = 5 * 60;
@@ -13,18 +14,10 @@ export function isValidSecret(secret: string): boolean {
   return key.length >= 24 && key.length <= 64;
 }
 
-const keys = new Map<string, Buffer>();
-
 /** The secret's key bytes, decoded once: every delivery to a destination signs with the same one. */
-function secretKey(secret: string): Buffer {
-  let key = keys.get(secret);
-  if (!key) {
-    if (keys.size > 1000) keys.clear();
-    key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
-    keys.set(secret, key);
-  }
-  return key;
-}
+const secretKey = memoize((secret: string) =>
+  Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64'),
+);
 
 /** `v1,<base64>` over `${id}.${timestamp}.${body}`. */
 export function sign(secret: string, id: string, timestampSec: number, body: string | Buffer): string {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Envelope } from '../events/index.js';
 import { newId } from '../events/ids.js';
+import { memoize } from '../memoize.js';
 import { DUE, MIGRATIONS } from './migrations.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
@@ -145,17 +146,8 @@ export class SqliteStore implements Store {
     this.work = new GroupCommit((items) => this.relaxed(() => this.commitWork(items)), WORK_WINDOW_MS);
   }
 
-  private readonly statements = new Map<string, Database.Statement>();
-
   /** Prepared once, reused: preparing is a large share of a short query's cost. */
-  private statement(sql: string): Database.Statement {
-    let prepared = this.statements.get(sql);
-    if (!prepared) {
-      if (this.statements.size > 500) this.statements.clear();
-      this.statements.set(sql, (prepared = this.db.prepare(sql)));
-    }
-    return prepared;
-  }
+  private readonly statement = memoize((sql: string) => this.db.prepare(sql), 500);
 
   private relaxed<T>(work: () => T): T {
     this.statement('PRAGMA synchronous = NORMAL').run();

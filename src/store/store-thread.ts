@@ -3,25 +3,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
 import type { Call, Reply } from './threaded.js';
+import { batchPerTurn } from './turn-batch.js';
 
 const { dataDir, options } = workerData as { dataDir: string; options?: SqliteStoreOptions };
 const port = parentPort!;
 const store = SqliteStore.open(dataDir, options);
 
-let replies: Reply[] = [];
-let flushing = false;
-
-function answer(reply: Reply): void {
-  replies.push(reply);
-  if (flushing) return;
-  flushing = true;
-  setImmediate(() => {
-    flushing = false;
-    const batch = replies;
-    replies = [];
-    port.postMessage(batch);
-  });
-}
+const answer = batchPerTurn<Reply>((replies) => port.postMessage(replies));
 
 async function run(call: Call): Promise<unknown> {
   const method = (store as unknown as Record<string, (...args: unknown[]) => unknown>)[call.method];

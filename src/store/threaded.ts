@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Envelope } from '../events/index.js';
 import type { SqliteStoreOptions } from './sqlite.js';
+import { batchPerTurn } from './turn-batch.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
   RuntimeDestination, Settlement, Store, StoredEvent,
@@ -36,8 +37,7 @@ class StoreThreadError extends Error {
 export class ThreadedStore implements Store {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private outbox: Call[] = [];
-  private flushing = false;
+  private readonly send: (call: Call) => void;
   private nextId = 1;
   private failure?: Error;
   private open = true;
@@ -47,6 +47,7 @@ export class ThreadedStore implements Store {
       workerData: { dataDir, options },
       resourceLimits: { maxYoungGenerationSizeMb: STORE_THREAD_YOUNG_MB },
     });
+    this.send = batchPerTurn<Call>((calls) => this.worker.postMessage(calls));
     this.worker.on('message', (replies: Reply[]) => {
       for (const reply of replies) {
         const waiting = this.pending.get(reply.id);
@@ -79,15 +80,7 @@ export class ThreadedStore implements Store {
     return new Promise<T>((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.outbox.push({ id, method, args });
-      if (this.flushing) return;
-      this.flushing = true;
-      setImmediate(() => {
-        this.flushing = false;
-        const batch = this.outbox;
-        this.outbox = [];
-        this.worker.postMessage(batch);
-      });
+      this.send({ id, method, args });
     });
   }
 
