@@ -40,6 +40,27 @@ describe('the store on its own thread', () => {
     expect((await s.listAttempts({ deliveryId: lease.id })).map((a) => a.statusCode)).toEqual([200]);
   });
 
+  it('keeps the attempt log of a long exchange cut at 16 KiB a body, the short ones whole', async () => {
+    const s = await open();
+    await s.addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    const [lease] = await s.leaseDue('a', { now: Date.now(), limit: 5, leaseMs: 60_000, owner: 'host:1:x' });
+    const long = 'x'.repeat(20_000);
+    const exchange = (body: string) => ({
+      startedAt: new Date().toISOString(), durationMs: 1,
+      request: { method: 'POST', url: 'http://127.0.0.1/hook', headers: { 'content-type': 'application/json' }, body },
+      response: { status: 200, headers: {}, body: 'ok' },
+    });
+    const attempt = {
+      deliveryId: lease.id, eventId: 'evt_1', eventType: 'session.started', destination: 'a', number: 1,
+      startedAt: new Date().toISOString(), durationMs: 3, outcome: 'ok' as const, statusCode: 200, exchanges: [exchange('short'), exchange(long)],
+    };
+    expect(await s.settle(lease, { state: 'succeeded' }, attempt)).toBe(true);
+    const [recorded] = await s.listAttempts({ deliveryId: lease.id });
+    expect(recorded.exchanges[0].request.body).toBe('short');
+    expect(recorded.exchanges[1].request.body).toBe(`${'x'.repeat(16 * 1024)}… (${20_000 - 16 * 1024} more characters)`);
+    expect(recorded.exchanges[1].response?.body).toBe('ok');
+  });
+
   it('asks the caller which lease holders are dead: the test stays on this thread', async () => {
     const s = await open();
     await s.addEvents([{ event: event('evt_1'), destinations: ['a'] }]);

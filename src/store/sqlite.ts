@@ -6,13 +6,14 @@ import type { Envelope } from '../events/index.js';
 import { newId } from '../events/ids.js';
 import { memoize } from '../memoize.js';
 import { DUE, MIGRATIONS } from './migrations.js';
+import { Lease, type RawLease } from './lease.js';
+import { attemptRow, type AttemptRow } from './attempt-row.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
   RuntimeDestination, Settlement, Store, StoredEvent,
 } from './types.js';
 
 type Row = Record<string, unknown>;
-const MAX_RECORDED_BODY = 16 * 1024;
 
 function toDelivery(row: Row): Delivery {
   return {
@@ -44,11 +45,6 @@ function toAttempt(row: Row): Attempt {
     ...(row.error ? { error: row.error as string } : {}),
     exchanges: JSON.parse(row.exchanges as string),
   };
-}
-
-function truncate(text: string | undefined): string | undefined {
-  if (text === undefined || text.length <= MAX_RECORDED_BODY) return text;
-  return `${text.slice(0, MAX_RECORDED_BODY)}… (${text.length - MAX_RECORDED_BODY} more characters)`;
 }
 
 function where(clauses: string[]): string {
@@ -91,9 +87,8 @@ class GroupCommit<I, R> {
  */
 const WORK_WINDOW_MS = 4;
 
-type RawLease = Omit<LeasedDelivery, 'event'> & { body: string };
 type WorkItem =
-  | { kind: 'settle'; delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>; settlement: Settlement; attempt?: NewAttempt }
+  | { kind: 'settle'; delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>; settlement: Settlement; attempt?: AttemptRow }
   | { kind: 'lease'; destination: string; options: LeaseOptions };
 
 /**
@@ -207,7 +202,7 @@ export class SqliteStore implements Store {
   }
 
   async leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]> {
-    return (await this.leaseDueRaw(destination, options)).map(({ body, ...delivery }) => ({ ...delivery, event: JSON.parse(body) as Envelope }));
+    return (await this.leaseDueRaw(destination, options)).map((raw) => new Lease(raw));
   }
 
   /** Leases due work with each event's stored JSON, so the caller decides where to parse it. */
@@ -261,6 +256,11 @@ export class SqliteStore implements Store {
   }
 
   settle(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
+    return this.settleRow(delivery, settlement, attempt && attemptRow(attempt));
+  }
+
+  /** `settle` with the attempt's row already built (by the thread that made the attempt). */
+  settleRow(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: AttemptRow): Promise<boolean> {
     return this.work.add({ kind: 'settle', delivery, settlement, attempt }) as Promise<boolean>;
   }
 
@@ -282,14 +282,9 @@ export class SqliteStore implements Store {
     ).immediate();
   }
 
-  private insertAttempt(a: NewAttempt): void {
-    const exchanges = a.exchanges.map((x) => ({
-      ...x,
-      request: { ...x.request, body: truncate(x.request.body) },
-      ...(x.response ? { response: { ...x.response, body: truncate(x.response.body)! } } : {}),
-    }));
+  private insertAttempt(a: AttemptRow): void {
     this.statement(HOT_SQL.insertAttempt).run(a.deliveryId, a.eventId, a.eventType, a.destination, a.number, a.startedAt, Date.parse(a.startedAt),
-        a.durationMs, a.outcome, a.statusCode ?? null, a.error ?? null, JSON.stringify(exchanges));
+        a.durationMs, a.outcome, a.statusCode ?? null, a.error ?? null, a.exchanges);
   }
 
   private deliveryWhere(filter: DeliveryFilter & { ids?: string[] }): { sql: string; params: unknown[] } {

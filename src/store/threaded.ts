@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { Envelope } from '../events/index.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { batchPerTurn } from './turn-batch.js';
+import { Lease, type RawLease } from './lease.js';
+import { attemptRow } from './attempt-row.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
   RuntimeDestination, Settlement, Store, StoredEvent,
@@ -97,9 +99,9 @@ export class ThreadedStore implements Store {
   }
 
   async leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]> {
-    // Bodies cross as text, parsed here: cheaper than cloning parsed objects between threads.
-    const raw = await this.call<Array<Omit<LeasedDelivery, 'event'> & { body: string }>>('leaseDueRaw', [destination, options]);
-    return raw.map(({ body, ...delivery }) => ({ ...delivery, event: JSON.parse(body) as Envelope }));
+    // Bodies cross as text, parsed when an attempt needs them: cheaper than cloning parsed objects between threads.
+    const raw = await this.call<RawLease[]>('leaseDueRaw', [destination, options]);
+    return raw.map((lease) => new Lease(lease));
   }
 
   nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined> {
@@ -112,7 +114,7 @@ export class ThreadedStore implements Store {
   }
 
   settle(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
-    return this.call('settle', [{ id: delivery.id, leaseToken: delivery.leaseToken }, settlement, attempt]);
+    return this.call('settleRow', [{ id: delivery.id, leaseToken: delivery.leaseToken }, settlement, attempt && attemptRow(attempt)]);
   }
 
   listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
