@@ -4,7 +4,7 @@ import { RetryableError, PermanentError, DeliveryError } from '../connectors/err
 import { redact, redactHeaders } from '../connectors/masking.js';
 import type { Http, HttpRequest, HttpResponse } from '../connectors/types.js';
 import { assertPublicHost, BlockedTargetError, publicOnlyLookup } from './address-guard.js';
-import { deadlineSignal } from './deadlines.js';
+import { deadlineSignal, type DeadlineSignal } from './deadlines.js';
 import { memoize } from '../memoize.js';
 
 export interface Exchange {
@@ -86,32 +86,70 @@ function responseOf(status: number, headers: Record<string, string>, bytes: Buff
   return { status, headers, body, bytes, json: <T>() => JSON.parse(body) as T };
 }
 
-function flatHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string> {
+function flatHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  for (const name in raw) {
+    const value = raw[name];
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
 
-/** The body, or its first `max` bytes when larger; read from the stream's events, the cheapest way in. */
-function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  bytes: Buffer;
+}
+
+/**
+ * One exchange through undici's dispatcher, answered by callbacks: no body stream and no promise
+ * per chunk. It ends at the deadline, body included, and keeps at most `maxBytes` of the answer.
+ */
+function exchangeOnce(agent: Agent, options: Dispatcher.DispatchOptions, maxBytes: number, deadline: DeadlineSignal): Promise<Answer> {
   return new Promise((resolve, reject) => {
+    if (deadline.aborted) return reject(deadline.reason);
+    let controller: Dispatcher.DispatchController | undefined;
+    let status = 0;
+    let headers: Record<string, string> = {};
     const chunks: Buffer[] = [];
     let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      if (size + chunk.length > max) {
-        chunks.push(chunk.subarray(0, max - size));
-        size = max;
-        body.destroy();
-        resolve(Buffer.concat(chunks, size));
-        return;
-      }
-      size += chunk.length;
-      chunks.push(chunk);
-    });
-    body.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    body.on('error', reject);
+    let done = false;
+    const onDeadline = () => controller?.abort(deadline.reason as Error);
+    const finish = (err?: unknown) => {
+      if (done) return;
+      done = true;
+      deadline.off('abort', onDeadline);
+      if (err) reject(err);
+      else resolve({ status, headers, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
+    };
+    deadline.on('abort', onDeadline);
+    try {
+      agent.dispatch(options, {
+        onRequestStart(c) {
+          controller = c;
+          if (deadline.aborted) c.abort(deadline.reason as Error);
+        },
+        onResponseStart(_c, statusCode, raw) {
+          status = statusCode;
+          headers = flatHeaders(raw);
+        },
+        onResponseData(c, chunk) {
+          if (size + chunk.length <= maxBytes) {
+            chunks.push(chunk);
+            size += chunk.length;
+            return;
+          }
+          chunks.push(chunk.subarray(0, maxBytes - size));
+          size = maxBytes;
+          finish();
+          c.abort(new Error('answer larger than the recorded maximum'));
+        },
+        onResponseEnd: () => finish(),
+        onResponseError: (_c, err) => finish(err),
+      });
+    } catch (err) {
+      finish(err);
+    }
   });
 }
 
@@ -172,19 +210,13 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
       try {
         const url = urlParts(req.url);
         if (options.publicTargetsOnly) await assertPublicHost(url.hostname);
-        const answer = await agentFor(connectTimeoutMs, options.publicTargetsOnly === true).request({
-          origin: url.origin,
-          path: url.path,
-          method: req.method,
-          headers,
-          body,
-          // The whole exchange, body included, ends by the deadline.
-          signal: deadlineSignal(timeoutMs),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        const bytes = await readCapped(answer.body, req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
-        res = responseOf(answer.statusCode, flatHeaders(answer.headers), bytes);
+        const answer = await exchangeOnce(
+          agentFor(connectTimeoutMs, options.publicTargetsOnly === true),
+          { origin: url.origin, path: url.path, method: req.method as Dispatcher.HttpMethod, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+          req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+          deadlineSignal(timeoutMs),
+        );
+        res = responseOf(answer.status, answer.headers, answer.bytes);
       } catch (err) {
         const failure = networkError(err, timeoutMs);
         exchange.error = redact(failure.message, secrets);
