@@ -8,6 +8,7 @@ import { memoize } from '../memoize.js';
 import { DUE, MIGRATIONS } from './migrations.js';
 import { Lease, type RawLease } from './lease.js';
 import { attemptRow, type AttemptRow } from './attempt-row.js';
+import { eventRow, type EventRow } from './event-row.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
   RuntimeDestination, Settlement, Store, StoredEvent,
@@ -120,7 +121,7 @@ export interface SqliteStoreOptions {
 /** The embedded store: one SQLite file in the data dir, WAL, synchronous=FULL. */
 export class SqliteStore implements Store {
   readonly db: Database.Database;
-  private readonly ingest: GroupCommit<Array<{ event: Envelope; destinations: string[] }>, AcceptedEvent[]>;
+  private readonly ingest: GroupCommit<EventRow[], AcceptedEvent[]>;
   private readonly work: GroupCommit<WorkItem, boolean | RawLease[]>;
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
@@ -169,26 +170,31 @@ export class SqliteStore implements Store {
   }
 
   addEvents(batch: Array<{ event: Envelope; destinations: string[] }>): Promise<AcceptedEvent[]> {
-    return this.ingest.add(batch);
+    return this.addEventRows(batch.map(({ event, destinations }) => eventRow(event, destinations)));
   }
 
-  private commitEvents(batches: Array<Array<{ event: Envelope; destinations: string[] }>>): AcceptedEvent[][] {
+  /** `addEvents` with the events already serialised (by the thread that accepted them). */
+  addEventRows(rows: EventRow[]): Promise<AcceptedEvent[]> {
+    return this.ingest.add(rows);
+  }
+
+  private commitEvents(batches: EventRow[][]): AcceptedEvent[][] {
     const insertEvent = this.statement(HOT_SQL.insertEvent);
     const insertDelivery = this.statement(HOT_SQL.insertDelivery);
     const countDeliveries = this.statement('SELECT count(*) AS n FROM deliveries WHERE event_id = ?');
     return this.db.transaction(() =>
       batches.map((batch) =>
-        batch.map(({ event, destinations }): AcceptedEvent => {
+        batch.map(({ id, type, timestamp, body, destinations }): AcceptedEvent => {
           const now = Date.now();
-          const inserted = insertEvent.run(event.id, event.type, event.timestamp, now, JSON.stringify(event)).changes === 1;
+          const inserted = insertEvent.run(id, type, timestamp, now, body).changes === 1;
           if (!inserted) {
-            const { n } = countDeliveries.get(event.id) as { n: number };
-            return { id: event.id, deliveries: n, duplicate: true };
+            const { n } = countDeliveries.get(id) as { n: number };
+            return { id, deliveries: n, duplicate: true };
           }
           for (const destination of destinations) {
-            insertDelivery.run(newId('dlv', now), event.id, event.type, destination, now, now, now);
+            insertDelivery.run(newId('dlv', now), id, type, destination, now, now, now);
           }
-          return { id: event.id, deliveries: destinations.length, duplicate: false };
+          return { id, deliveries: destinations.length, duplicate: false };
         }),
       ),
     )();

@@ -4,6 +4,7 @@ import type { SqliteStoreOptions } from './sqlite.js';
 import { batchPerTurn } from './turn-batch.js';
 import { Lease, type RawLease } from './lease.js';
 import { attemptRow } from './attempt-row.js';
+import { eventRow } from './event-row.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
   RuntimeDestination, Settlement, Store, StoredEvent,
@@ -91,7 +92,7 @@ export class ThreadedStore implements Store {
   }
 
   addEvents(batch: Array<{ event: Envelope; destinations: string[] }>): Promise<AcceptedEvent[]> {
-    return this.call('addEvents', [batch]);
+    return this.call('addEventRows', [batch.map(({ event, destinations }) => eventRow(event, destinations))]);
   }
 
   getEvent(id: string): Promise<StoredEvent | undefined> {
