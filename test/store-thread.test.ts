@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The thread runs compiled code, as in the daemon: `npm test` builds first.
@@ -59,6 +60,15 @@ describe('the store on its own thread', () => {
     expect(recorded.exchanges[0].request.body).toBe('short');
     expect(recorded.exchanges[1].request.body).toBe(`${'x'.repeat(16 * 1024)}… (${20_000 - 16 * 1024} more characters)`);
     expect(recorded.exchanges[1].response?.body).toBe('ok');
+  });
+
+  it.runIf(process.platform === 'linux')('runs five nice steps below the caller, so the delivery loop gets the CPU first', async () => {
+    const niceOf = (task: string) => Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const before = new Set(readdirSync('/proc/self/task'));
+    await open();
+    const added = readdirSync('/proc/self/task').filter((task) => !before.has(task));
+    expect(added.map(niceOf)).toContain(Math.min(19, getPriority() + 5));
+    expect(niceOf(String(process.pid))).toBe(getPriority());
   });
 
   it('asks the caller which lease holders are dead: the test stays on this thread', async () => {
