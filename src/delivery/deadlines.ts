@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 
-/** An abort signal undici accepts (an EventEmitter with `aborted` and `reason`). */
+/** Emits `abort` once its deadline passes; then `aborted` is true and `reason` a TimeoutError. */
 export interface DeadlineSignal extends EventEmitter {
   aborted: boolean;
   reason?: unknown;

@@ -4,7 +4,6 @@ import { Output, table, type GlobalOptions } from '../output.js';
 import { openDeliveryLog } from '../sources.js';
 import { attemptLine } from './tail.js';
 
-
 function states(value: string | undefined): DeliveryState[] | undefined {
   if (!value) return undefined;
   const list = value.split(',');
