@@ -51,6 +51,33 @@ describe('the SQLite store', () => {
     expect(await store.settle(second, { state: 'succeeded' })).toBe(true);
   });
 
+  it('hands out a lease with the delivery as it now stands, its last error and its event', async () => {
+    open();
+    const sent = event('evt_1');
+    await store.addEvents([{ event: sent, destinations: ['a'] }]);
+    const [first] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+    expect(first.lastError).toBeUndefined();
+    await store.settle(first, { state: 'retrying', nextAt: 0, error: 'HTTP 503' }, undefined);
+
+    const now = Date.now();
+    const [lease] = await store.leaseDue('a', { now, limit: 1, leaseMs: 60_000 });
+    expect(lease).toMatchObject({
+      id: first.id,
+      eventId: 'evt_1',
+      eventType: 'session.started',
+      destination: 'a',
+      state: 'in_flight',
+      attempts: 1,
+      nextAt: now + 60_000,
+      createdAt: first.createdAt,
+      updatedAt: now,
+      lastError: 'HTTP 503',
+    });
+    expect(lease.leaseToken).toMatch(/^[0-9a-f]{16}$/);
+    expect(lease.event).toEqual(sent);
+    expect(await store.getDelivery(lease.id)).toMatchObject({ state: 'in_flight', nextAt: now + 60_000, lastError: 'HTTP 503' });
+  });
+
   it('prunes old settled events and attempts, never unfinished work', async () => {
     open();
     await store.addEvents([{ event: event('evt_done'), destinations: ['a'] }, { event: event('evt_open'), destinations: ['b'] }]);

@@ -15,6 +15,8 @@ import type {
 } from './types.js';
 
 type Row = Record<string, unknown>;
+/** The columns of `HOT_SQL.due`, in order. */
+type DueRow = [rowid: number, id: string, eventId: string, eventType: string, attempts: number, createdAt: number, lastError: string | null, body: string];
 
 function toDelivery(row: Row): Delivery {
   return {
@@ -100,7 +102,9 @@ export const HOT_SQL = {
   insertEvent: 'INSERT INTO events (id, type, timestamp, received_at, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
   insertDelivery: `INSERT INTO deliveries (id, event_id, event_type, destination, state, next_at, created_at, updated_at)
     VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
-  due: `SELECT d.rowid AS rowid, d.*, e.body AS body FROM deliveries d JOIN events e ON e.id = d.event_id
+  // Only what a lease carries, as arrays (raw): a row object per delivery costs more than the query.
+  due: `SELECT d.rowid, d.id, d.event_id, d.event_type, d.attempts, d.created_at, d.last_error, e.body
+    FROM deliveries d JOIN events e ON e.id = d.event_id
     WHERE d.destination = ? AND ${DUE} AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`,
   // Row by row on the rowid: a single UPDATE … RETURNING would stage its rows in temporary b-trees.
   lease: `UPDATE deliveries SET state = 'in_flight', next_at = ?, lease_until = ?, lease_token = ?, lease_owner = ?, updated_at = ?
@@ -224,9 +228,12 @@ export class SqliteStore implements Store {
     const lease = this.statement(HOT_SQL.lease);
     const token = randomBytes(8).toString('hex');
     const until = now + leaseMs;
-    return (due.all(destination, now, ...(eventIds ?? []), limit) as Row[]).map((row) => {
-      lease.run(until, until, token, owner ?? null, now, row.rowid);
-      return { ...toDelivery({ ...row, state: 'in_flight', next_at: until, updated_at: now }), leaseToken: token, body: row.body as string };
+    const rows = due.raw(true).all(destination, now, ...(eventIds ?? []), limit) as DueRow[];
+    return rows.map(([rowid, id, eventId, eventType, attempts, createdAt, lastError, body]): RawLease => {
+      lease.run(until, until, token, owner ?? null, now, rowid);
+      const leased: RawLease = { id, eventId, eventType, destination, state: 'in_flight', attempts, nextAt: until, createdAt, updatedAt: now, leaseToken: token, body };
+      if (lastError !== null) leased.lastError = lastError;
+      return leased;
     });
   }
 
