@@ -36,14 +36,21 @@ async function rawCeiling(receivers, total, body) {
   return (total * receivers.length) / elapsed;
 }
 
-/** Posts the batches one after another, then waits until the receivers have every delivery. */
+/**
+ * Posts the batches one after another and waits until the receivers have every delivery. Returns
+ * the seconds from the first accepted event (the first 202) to the last delivery, as SPEC §8 counts.
+ */
 async function deliverAll(daemon, receivers, batches, expected) {
   const before = receivers.reduce((n, r) => n + r.count, 0);
+  let firstAcceptedAt;
   for (const body of batches) {
     const res = await request(`${daemon.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     await res.body.dump();
+    if (res.statusCode !== 202) throw new Error(`the daemon answered ${res.statusCode} to a batch`);
+    firstAcceptedAt ??= performance.now();
   }
   while (receivers.reduce((n, r) => n + r.count, 0) - before < expected) await new Promise((r) => setTimeout(r, 5));
+  return (Math.max(...receivers.map((r) => r.lastAt)) - firstAcceptedAt) / 1000;
 }
 
 function batchesOf(events, prefix) {
@@ -74,9 +81,7 @@ export async function benchFanout(events = 5000) {
     const batches = batchesOf(events, 'f');
     const expected = events * DESTINATIONS;
     const cpuBefore = cpuMs(daemon.child.pid);
-    const started = performance.now();
-    await deliverAll(daemon, receivers, batches, expected);
-    const elapsed = (performance.now() - started) / 1000;
+    const elapsed = await deliverAll(daemon, receivers, batches, expected);
     const daemonCpuUsPerDelivery = ((cpuMs(daemon.child.pid) - cpuBefore) * 1000) / expected;
     const ceilingAfter = await rawCeiling(receivers, events, body);
     const ceiling = (ceilingBefore + ceilingAfter) / 2;

@@ -47,14 +47,16 @@ export function rssMb(pid) {
   return kb / 1024;
 }
 
-/** A receiver answering 200 at once and counting requests; `onRequest` sees each body. */
+/** A receiver answering 200 at once, counting requests and noting when the last came; `onRequest` sees each body. */
 export async function startReceiver(onRequest = () => {}) {
   let count = 0;
+  let lastAt = 0;
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       count++;
+      lastAt = performance.now();
       onRequest(Buffer.concat(chunks));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
@@ -66,6 +68,10 @@ export async function startReceiver(onRequest = () => {}) {
     url: `http://127.0.0.1:${server.address().port}/hook`,
     get count() {
       return count;
+    },
+    /** When the last request arrived (performance.now()). */
+    get lastAt() {
+      return lastAt;
     },
     close: () => new Promise((r) => server.close(r)),
   };
