@@ -21,13 +21,22 @@ export function colorLevel(options: GlobalOptions, stream: NodeJS.WriteStream = 
   return stream.hasColors?.(256) ? 2 : 1;
 }
 
+/** Colour levels of stdout and stderr. */
+export interface ColorLevels {
+  out: 0 | 1 | 2 | 3;
+  err: 0 | 1 | 2 | 3;
+}
+
 export class Output {
   readonly color: ChalkInstance;
   readonly errColor: ChalkInstance;
 
-  constructor(readonly options: GlobalOptions) {
-    this.color = new Chalk({ level: colorLevel(options) });
-    this.errColor = new Chalk({ level: colorLevel(options, process.stderr) });
+  constructor(
+    readonly options: GlobalOptions,
+    levels: ColorLevels = { out: colorLevel(options), err: colorLevel(options, process.stderr) },
+  ) {
+    this.color = new Chalk({ level: levels.out });
+    this.errColor = new Chalk({ level: levels.err });
   }
 
   get json(): boolean {

@@ -206,6 +206,29 @@ describe('the daemon guards', () => {
     }
   });
 
+  it('caps its heap so a long backlog cannot grow it, unless NODE_OPTIONS sets the size', async () => {
+    const heapLimitMb = async (nodeOptions: string) => {
+      box = sandbox({ NODE_OPTIONS: nodeOptions });
+      const daemon = await startDaemon(box);
+      try {
+        const metrics = (await daemon.request('GET', '/metrics')).body as string;
+        return Number(/^nodejs_heap_size_limit_bytes (\d+)$/m.exec(metrics)![1]) / 2 ** 20;
+      } finally {
+        await daemon.stop();
+        box.cleanup();
+      }
+    };
+    expect(await heapLimitMb('')).toBeLessThanOrEqual(128);
+    expect(await heapLimitMb('--max-old-space-size=256')).toBeGreaterThanOrEqual(256);
+  });
+
+  it('says how to raise the heap when the daemon runs out of it', async () => {
+    box = sandbox({ NODE_OPTIONS: '--max-old-space-size=8' });
+    const result = await box.run(['serve', '--port', '0'], { timeout: 30_000 });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/the daemon ran out of memory: raise its heap .* NODE_OPTIONS=--max-old-space-size=<MB>/);
+  });
+
   it('exits 0 on SIGTERM', async () => {
     box = sandbox();
     const daemon = await startDaemon(box);

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import type { DaemonContext } from '../context.js';
 import { sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
@@ -43,6 +44,11 @@ export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => 
         name: 'nodejs_heap_used_bytes',
         help: 'V8 heap in use.',
         values: [{ labels: {}, value: process.memoryUsage().heapUsed }],
+      },
+      {
+        name: 'nodejs_heap_size_limit_bytes',
+        help: 'The most V8 heap the daemon may use before it stops for want of memory.',
+        values: [{ labels: {}, value: getHeapStatistics().heap_size_limit }],
       },
       {
         name: 'vidhook_inflight_attempts',
