@@ -5,8 +5,6 @@ import { SqliteStore } from '../dist/store/sqlite.js';
 import { startDaemon, stopDaemon, tempDir, startReceiver, sampleEvent, rssMb, fmt } from './lib.js';
 
 const DESTINATIONS = 4;
-/** What the README's systemd unit and container example set: heap limits for a lean sidecar. */
-export const SIDECAR_NODE_OPTIONS = '--max-old-space-size=96 --max-semi-space-size=4';
 
 export async function benchBacklog(deliveries = 1_000_000) {
   const dir = tempDir('backlog');
@@ -29,7 +27,7 @@ export async function benchBacklog(deliveries = 1_000_000) {
   const receivers = await Promise.all(names.map(() => startReceiver(() => (firstAt ??= performance.now()))));
   const destinations = Object.fromEntries(names.map((n, i) => [n, { connector: 'webhook', url: receivers[i].url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }]));
   const spawnedAt = performance.now();
-  const daemon = await startDaemon(dir, { destinations }, { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? SIDECAR_NODE_OPTIONS });
+  const daemon = await startDaemon(dir, { destinations });
   try {
     while (firstAt === undefined) await new Promise((r) => setTimeout(r, 2));
     const firstDeliveryMs = firstAt - spawnedAt;

@@ -69,9 +69,7 @@ export async function benchFanout(events = 5000) {
   const destinations = Object.fromEntries(
     receivers.map((r, i) => [`dest${i}`, { connector: 'webhook', url: r.url, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }]),
   );
-  // BENCH_FANOUT_NODE_OPTIONS runs the daemon with flags, e.g. the sidecar's heap limits.
-  const nodeOptions = process.env.BENCH_FANOUT_NODE_OPTIONS;
-  const daemon = await startDaemon(dir, { destinations }, nodeOptions ? { NODE_OPTIONS: nodeOptions } : {});
+  const daemon = await startDaemon(dir, { destinations });
   try {
     await rawCeiling(receivers, WARM_UP_EVENTS, body);
     await deliverAll(daemon, receivers, batchesOf(WARM_UP_EVENTS, 'warm'), WARM_UP_EVENTS * DESTINATIONS);

@@ -12,13 +12,13 @@ export function tempDir(name) {
 }
 
 /** Starts `vidhook serve` with a config; resolves once it listens. */
-export function startDaemon(dir, config, extraEnv = {}) {
+export function startDaemon(dir, config) {
   writeFileSync(join(dir, 'vidhook.config.json'), JSON.stringify(config));
-  // BENCH_NODE_ARGS passes flags to the daemon's node, e.g. "--cpu-prof" to profile it.
+  // BENCH_NODE_ARGS passes flags to the daemon's node, e.g. "--cpu-prof" or "--max-old-space-size=256".
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--quiet'], {
     cwd: dir,
-    env: { ...process.env, VIDHOOK_DATA_DIR: join(dir, 'data'), VIDHOOK_CONFIG_DIR: join(dir, 'user'), NO_COLOR: '1', ...extraEnv },
+    env: { ...process.env, VIDHOOK_DATA_DIR: join(dir, 'data'), VIDHOOK_CONFIG_DIR: join(dir, 'user'), NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const startedAt = performance.now();

@@ -2,7 +2,7 @@
 import { measureStartup, formatStartup } from './startup.js';
 import { benchIngest } from './ingest.js';
 import { benchFanout, formatFanout } from './fanout.js';
-import { benchBacklog, SIDECAR_NODE_OPTIONS } from './backlog.js';
+import { benchBacklog } from './backlog.js';
 import { fmt } from './lib.js';
 
 const backlogSize = Number(process.env.BENCH_BACKLOG ?? 1_000_000);
@@ -22,6 +22,6 @@ console.log(`\n[${mark(fanout.ratio >= 0.5)}] ${formatFanout(fanout)} (budget â‰
 
 const backlog = await benchBacklog(backlogSize);
 console.log(
-  `\n[${mark(backlog.rssMaxMb < 150)}] backlog of ${fmt(backlog.deliveries)} queued deliveries: RSS at most ${fmt(backlog.rssMaxMb, 1)} MB while draining (budget < 150 MB), daemon run with NODE_OPTIONS=${process.env.BENCH_NODE_OPTIONS ?? SIDECAR_NODE_OPTIONS}`,
+  `\n[${mark(backlog.rssMaxMb < 150)}] backlog of ${fmt(backlog.deliveries)} queued deliveries: RSS at most ${fmt(backlog.rssMaxMb, 1)} MB while draining (budget < 150 MB)`,
 );
 console.log(`[${mark(backlog.firstDeliveryMs <= 2000)}] restart to first delivery: ${fmt(backlog.firstDeliveryMs)} ms (budget â‰¤ 2,000 ms); filling the store took ${fmt(backlog.fillMs / 1000, 1)} s`);
