@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startDaemon } from '../server/daemon.js';
-import type { NewAttempt } from '../store/types.js';
+import type { AttemptSummary } from '../store/types.js';
 import { UsageError, exitCodeFor } from './errors.js';
 import { Output, type ColorLevels, type GlobalOptions } from './output.js';
 import { loadCliConfig, serverToken } from './context.js';
@@ -35,7 +35,7 @@ export interface DoneMessage {
   exitCode: number;
 }
 
-function logLine(out: Output, a: NewAttempt): string {
+function logLine(out: Output, a: AttemptSummary): string {
   const c = out.color;
   const outcome = a.outcome === 'ok' ? c.green('ok') : a.outcome === 'failed' ? c.red('failed') : a.outcome === 'skipped' ? c.dim('skipped') : c.yellow('retrying');
   const status = a.statusCode !== undefined ? String(a.statusCode) : '-';
@@ -75,7 +75,7 @@ async function serve(options: ServeOptions, globals: GlobalOptions, out: Output,
     version,
     log: (attempt) => {
       if (globals.quiet) return;
-      if (out.json) out.record({ ...attempt, exchanges: undefined });
+      if (out.json) out.record(attempt);
       else out.line(logLine(out, attempt));
     },
     warn: (message) => out.warn(message),

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/errors.js';
 import type { AnyConnector, ConnectorState, DeliveryContext, Destination } from '../connectors/types.js';
 import { secretKeys } from '../connectors/settings.js';
-import type { AttemptOutcome, LeasedDelivery, NewAttempt, Store } from '../store/types.js';
+import type { AttemptOutcome, AttemptSummary, ExchangeRecord, LeasedDelivery, Settlement, Store } from '../store/types.js';
 import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
 import { createHttp, DEFAULT_TIMEOUT_MS } from './http.js';
 import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
@@ -27,7 +27,7 @@ export interface DispatcherOptions {
   allowPrivateTargets?: boolean;
   /** Longest idle sleep of a lane before it looks at the store again. */
   pollMs?: number;
-  onAttempt?: (attempt: NewAttempt) => void;
+  onAttempt?: (attempt: AttemptSummary) => void;
   /** Deliver only these events' deliveries (the CLI's in-process run). */
   onlyEvents?: string[];
   /** Called when a destination is disabled by its endpoint (410 Gone, unknown webhook). */
@@ -367,7 +367,7 @@ export class Dispatcher {
     const number = delivery.attempts + 1;
     let outcome: AttemptOutcome = 'ok';
     let error: string | undefined;
-    let settlement: Parameters<Store['settle']>[1];
+    let settlement: Settlement;
 
     try {
       await connector.deliver(delivery.event, dest, http, lane.context);
@@ -405,7 +405,7 @@ export class Dispatcher {
     lane.latencyMs = lane.latencyMs * 0.8 + (Date.now() - startedAt.getTime()) * 0.2;
     answered();
     const last = http.exchanges.at(-1);
-    const attempt: NewAttempt = {
+    const summary: AttemptSummary = {
       deliveryId: delivery.id,
       eventId: delivery.eventId,
       eventType: delivery.eventType,
@@ -416,15 +416,22 @@ export class Dispatcher {
       outcome,
       ...(last?.response ? { statusCode: last.response.status } : {}),
       ...(error ? { error } : {}),
-      exchanges: http.exchanges,
     };
+    return this.record(delivery, settlement, summary, http.exchanges);
+  }
+
+  /**
+   * Stores the attempt. Only its summary waits for the commit, so the event and the bodies can be
+   * collected young rather than outlive a slow fsync.
+   */
+  private record(delivery: LeasedDelivery, settlement: Settlement, summary: AttemptSummary, exchanges: ExchangeRecord[]): Promise<void> {
     this.settling++;
-    try {
-      const settled = await this.store.settle(delivery, settlement, attempt);
-      if (settled) this.options.onAttempt?.(attempt);
-    } finally {
-      this.settling--;
-    }
+    return this.store
+      .settle(delivery, settlement, { ...summary, exchanges })
+      .then((settled) => {
+        if (settled) this.options.onAttempt?.(summary);
+      })
+      .finally(() => this.settling--);
   }
 
   async disable(destination: string, reason: string): Promise<void> {

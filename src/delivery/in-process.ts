@@ -1,4 +1,4 @@
-import type { Delivery, NewAttempt, Store } from '../store/types.js';
+import type { AttemptSummary, Delivery, Store } from '../store/types.js';
 import { TERMINAL_STATES } from '../store/types.js';
 import { Dispatcher, destinationScope, DISABLED_KEY, type ResolvedDestination } from './dispatcher.js';
 import { SHORT_RETRY_SCHEDULE_MS, type RetryPolicy } from './retry-policy.js';
@@ -9,7 +9,7 @@ export interface InProcessOptions {
   eventIds: string[];
   retry?: Partial<RetryPolicy>;
   timeoutMs?: number;
-  onAttempt?: (attempt: NewAttempt) => void;
+  onAttempt?: (attempt: AttemptSummary) => void;
 }
 
 /** Runs the dispatcher in this process until the given events' deliveries settle (the CLI without a daemon). */

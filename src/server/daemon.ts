@@ -4,7 +4,7 @@ import { statfs } from 'node:fs/promises';
 import { resolveDestinations, type LoadedConfig } from '../config/index.js';
 import { Dispatcher, isDeadOwner, type ResolvedDestination } from '../delivery/dispatcher.js';
 import { closeHttpAgents } from '../delivery/http.js';
-import type { NewAttempt } from '../store/types.js';
+import type { AttemptSummary } from '../store/types.js';
 import { ThreadedStore } from '../store/threaded.js';
 import { authorized } from './auth.js';
 import type { DaemonContext } from './context.js';
@@ -34,7 +34,7 @@ export interface DaemonOptions {
   maxStoreBytes?: number;
   drainMs?: number;
   version: string;
-  log: (attempt: NewAttempt) => void;
+  log: (attempt: AttemptSummary) => void;
   warn: (message: string) => void;
 }
 
@@ -88,7 +88,7 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     allowPrivateTargets: options.allowPrivateTargets,
     onAttempt(attempt) {
       metrics.recordAttempt(attempt.destination, attempt.outcome, attempt.durationMs / 1000);
-      if (stream.listening) stream.publish({ ...attempt, exchanges: undefined });
+      if (stream.listening) stream.publish(attempt);
       options.log(attempt);
     },
     async onDisabled(name, reason) {

@@ -50,6 +50,9 @@ export interface Attempt {
 
 export type NewAttempt = Omit<Attempt, 'id'>;
 
+/** An attempt as it is logged and streamed: without its requests and answers. */
+export type AttemptSummary = Omit<NewAttempt, 'exchanges'>;
+
 export interface AcceptedEvent {
   id: string;
   deliveries: number;
