@@ -1,7 +1,7 @@
 // Shared pieces of the benchmark: a daemon child process, local receivers, percentiles.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -14,12 +14,13 @@ export function tempDir(name) {
 /** Starts `vidhook serve` with a config; resolves once it listens. */
 export function startDaemon(dir, config) {
   writeFileSync(join(dir, 'vidhook.config.json'), JSON.stringify(config));
-  // BENCH_NODE_ARGS passes flags to the daemon's node, e.g. "--cpu-prof" or "--max-old-space-size=256".
+  // BENCH_NODE_ARGS passes flags to the daemon's node, e.g. "--cpu-prof" or "--trace-gc"; BENCH_DAEMON_LOG
+  // names a file for the daemon's standard output (where --trace-gc writes).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--quiet'], {
     cwd: dir,
     env: { ...process.env, VIDHOOK_DATA_DIR: join(dir, 'data'), VIDHOOK_CONFIG_DIR: join(dir, 'user'), NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', process.env.BENCH_DAEMON_LOG ? openSync(process.env.BENCH_DAEMON_LOG, 'w') : 'ignore', 'pipe'],
   });
   const startedAt = performance.now();
   return new Promise((resolvePromise, reject) => {
@@ -47,7 +48,7 @@ export function rssMb(pid) {
   return kb / 1024;
 }
 
-/** A receiver answering 200 at once, counting requests and noting when the last came; `onRequest` sees each body. */
+/** A receiver answering 200 at once, counting requests and noting when the last came; `onRequest` sees each body and its headers. */
 export async function startReceiver(onRequest = () => {}) {
   let count = 0;
   let lastAt = 0;
@@ -57,7 +58,7 @@ export async function startReceiver(onRequest = () => {}) {
     req.on('end', () => {
       count++;
       lastAt = performance.now();
-      onRequest(Buffer.concat(chunks));
+      onRequest(Buffer.concat(chunks), req.headers);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
     });
