@@ -13,7 +13,9 @@ function stoppedUnexpectedly(err: (Error & { code?: string }) | undefined, code:
     const message = `the daemon ran out of memory: raise its heap (${DAEMON_HEAP.maxOldGenerationSizeMb} MB unless set) with NODE_OPTIONS=--max-old-space-size=<MB>`;
     return Object.assign(new Error(message), { code: 'out_of_memory' });
   }
-  return Object.assign(new Error(`the daemon stopped unexpectedly: ${err?.message ?? `exit code ${code}`}`), { code: 'daemon_crashed' });
+  // The thread's own stack, for --verbose: the place of the fault, not of this report.
+  const crash = new Error(`the daemon stopped unexpectedly: ${err?.message ?? `exit code ${code}`}`);
+  return Object.assign(crash, { code: 'daemon_crashed', stack: err?.stack ?? crash.stack });
 }
 
 /**
