@@ -1,24 +1,57 @@
 import type { Envelope } from '../events/index.js';
 import type { LeasedDelivery } from './types.js';
 
-/** A lease as the store hands it over: the event still in its stored JSON text. */
-export type RawLease = Omit<LeasedDelivery, 'event'> & { body: string };
+/** One leased row: the delivery's own fields, its event still in its stored JSON text. */
+export type LeaseRow = [id: string, eventId: string, eventType: string, attempts: number, createdAt: number, lastError: string | null, body: string];
 
-// The lease's fields are those of the row it was made from.
-export interface Lease extends RawLease {}
+/** A lease as the store hands it over: what its rows share, once, then one array per row. */
+export interface LeaseBatch {
+  destination: string;
+  leaseToken: string;
+  /** When the lease lapses: the rows' new next_at. */
+  until: number;
+  leasedAt: number;
+  rows: LeaseRow[];
+}
 
 /**
  * A leased delivery whose event is parsed when an attempt first reads it. Leases wait in a lane's
- * buffer as one string each, far cheaper for the garbage collector than parsed objects.
+ * buffer as few and small objects as possible: while they wait, the garbage collector copies them.
  */
 export class Lease implements LeasedDelivery {
+  readonly id: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly destination: string;
+  readonly state = 'in_flight';
+  readonly attempts: number;
+  readonly nextAt: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly leaseToken: string;
+  readonly lastError?: string;
+  private readonly body: string;
   private parsed?: Envelope;
 
-  constructor(raw: RawLease) {
-    Object.assign(this, raw);
+  constructor(batch: LeaseBatch, [id, eventId, eventType, attempts, createdAt, lastError, body]: LeaseRow) {
+    this.id = id;
+    this.eventId = eventId;
+    this.eventType = eventType;
+    this.destination = batch.destination;
+    this.attempts = attempts;
+    this.nextAt = batch.until;
+    this.createdAt = createdAt;
+    this.updatedAt = batch.leasedAt;
+    this.leaseToken = batch.leaseToken;
+    if (lastError !== null) this.lastError = lastError;
+    this.body = body;
   }
 
   get event(): Envelope {
     return (this.parsed ??= JSON.parse(this.body) as Envelope);
   }
+}
+
+export function leasesOf(batch: LeaseBatch): Lease[] {
+  return batch.rows.map((row) => new Lease(batch, row));
 }

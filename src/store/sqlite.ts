@@ -6,7 +6,7 @@ import type { Envelope } from '../events/index.js';
 import { newId } from '../events/ids.js';
 import { memoize } from '../memoize.js';
 import { DUE, MIGRATIONS } from './migrations.js';
-import { Lease, type RawLease } from './lease.js';
+import { leasesOf, type LeaseBatch, type LeaseRow } from './lease.js';
 import { attemptRow, type AttemptRow } from './attempt-row.js';
 import { eventRow, type EventRow } from './event-row.js';
 import type {
@@ -16,7 +16,7 @@ import type {
 
 type Row = Record<string, unknown>;
 /** The columns of `HOT_SQL.due`, in order. */
-type DueRow = [rowid: number, id: string, eventId: string, eventType: string, attempts: number, createdAt: number, lastError: string | null, body: string];
+type DueRow = [rowid: number, ...LeaseRow];
 
 function toDelivery(row: Row): Delivery {
   return {
@@ -126,7 +126,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly ingest: GroupCommit<EventRow[], AcceptedEvent[]>;
-  private readonly work: GroupCommit<WorkItem, boolean | RawLease[]>;
+  private readonly work: GroupCommit<WorkItem, boolean | LeaseBatch>;
 
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(path);
@@ -212,29 +212,27 @@ export class SqliteStore implements Store {
   }
 
   async leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]> {
-    return (await this.leaseDueRaw(destination, options)).map((raw) => new Lease(raw));
+    return leasesOf(await this.leaseBatch(destination, options));
   }
 
   /** Leases due work with each event's stored JSON, so the caller decides where to parse it. */
-  async leaseDueRaw(destination: string, options: LeaseOptions): Promise<RawLease[]> {
-    if (options.limit <= 0) return [];
-    return this.work.add({ kind: 'lease', destination, options }) as Promise<RawLease[]>;
+  async leaseBatch(destination: string, options: LeaseOptions): Promise<LeaseBatch> {
+    if (options.limit <= 0) return { destination, leaseToken: '', until: 0, leasedAt: options.now, rows: [] };
+    return this.work.add({ kind: 'lease', destination, options }) as Promise<LeaseBatch>;
   }
 
-  private leaseRows(destination: string, { now, limit, leaseMs, eventIds, owner }: LeaseOptions): RawLease[] {
+  private leaseRows(destination: string, { now, limit, leaseMs, eventIds, owner }: LeaseOptions): LeaseBatch {
     const due = eventIds
       ? this.statement(HOT_SQL.due.replace('ORDER BY', `AND d.event_id IN (${eventIds.map(() => '?').join(', ')}) ORDER BY`))
       : this.statement(HOT_SQL.due);
     const lease = this.statement(HOT_SQL.lease);
-    const token = randomBytes(8).toString('hex');
+    const leaseToken = randomBytes(8).toString('hex');
     const until = now + leaseMs;
-    const rows = due.raw(true).all(destination, now, ...(eventIds ?? []), limit) as DueRow[];
-    return rows.map(([rowid, id, eventId, eventType, attempts, createdAt, lastError, body]): RawLease => {
-      lease.run(until, until, token, owner ?? null, now, rowid);
-      const leased: RawLease = { id, eventId, eventType, destination, state: 'in_flight', attempts, nextAt: until, createdAt, updatedAt: now, leaseToken: token, body };
-      if (lastError !== null) leased.lastError = lastError;
-      return leased;
+    const rows = (due.raw(true).all(destination, now, ...(eventIds ?? []), limit) as DueRow[]).map(([rowid, ...row]) => {
+      lease.run(until, until, leaseToken, owner ?? null, now, rowid);
+      return row;
     });
+    return { destination, leaseToken, until, leasedAt: now, rows };
   }
 
   async nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined> {
@@ -277,7 +275,7 @@ export class SqliteStore implements Store {
     return this.work.add({ kind: 'settle', delivery, settlement, attempt }) as Promise<boolean>;
   }
 
-  private commitWork(items: WorkItem[]): Array<boolean | RawLease[]> {
+  private commitWork(items: WorkItem[]): Array<boolean | LeaseBatch> {
     const settle = this.statement(HOT_SQL.settle);
     // A lease reads, then writes: the write lock is taken first (IMMEDIATE), or a commit by another
     // process in between would fail the whole batch.

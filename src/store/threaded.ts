@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Envelope } from '../events/index.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { batchPerTurn } from './turn-batch.js';
-import { Lease, type RawLease } from './lease.js';
+import { leasesOf, type LeaseBatch } from './lease.js';
 import { attemptRow } from './attempt-row.js';
 import { eventRow } from './event-row.js';
 import type {
@@ -101,8 +101,7 @@ export class ThreadedStore implements Store {
 
   async leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]> {
     // Bodies cross as text, parsed when an attempt needs them: cheaper than cloning parsed objects between threads.
-    const raw = await this.call<RawLease[]>('leaseDueRaw', [destination, options]);
-    return raw.map((lease) => new Lease(lease));
+    return leasesOf(await this.call<LeaseBatch>('leaseBatch', [destination, options]));
   }
 
   nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined> {
