@@ -212,7 +212,8 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
         if (options.publicTargetsOnly) await assertPublicHost(url.hostname);
         const answer = await exchangeOnce(
           agentFor(connectTimeoutMs, options.publicTargetsOnly === true),
-          { origin: url.origin, path: url.path, method: req.method as Dispatcher.HttpMethod, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+          // The deadline bounds the whole exchange; undici's own timers would only add a timer object per request.
+          { origin: url.origin, path: url.path, method: req.method as Dispatcher.HttpMethod, headers, body, headersTimeout: 0, bodyTimeout: 0 },
           req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
           deadlineSignal(timeoutMs),
         );
