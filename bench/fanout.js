@@ -100,10 +100,10 @@ export async function benchFanout(events = 5000) {
 
     // Each round's ceiling is the mean of the bare loop's runs just before and just after it.
     const rounds = [];
+    const expected = events * DESTINATIONS;
     let ceilingBefore = await rawCeiling(receivers, events, sample);
     for (let round = 0; round < ROUNDS; round++) {
       const batches = batchesOf(events, `f${round}_`);
-      const expected = events * DESTINATIONS;
       const cpuBefore = cpuMs(daemon.child.pid);
       const elapsed = await deliverAll(daemon, receivers, batches, expected);
       const daemonCpuUsPerDelivery = ((cpuMs(daemon.child.pid) - cpuBefore) * 1000) / expected;

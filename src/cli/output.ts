@@ -27,14 +27,15 @@ export interface ColorLevels {
   err: 0 | 1 | 2 | 3;
 }
 
+export function colorLevels(options: GlobalOptions): ColorLevels {
+  return { out: colorLevel(options), err: colorLevel(options, process.stderr) };
+}
+
 export class Output {
   readonly color: ChalkInstance;
   readonly errColor: ChalkInstance;
 
-  constructor(
-    readonly options: GlobalOptions,
-    levels: ColorLevels = { out: colorLevel(options), err: colorLevel(options, process.stderr) },
-  ) {
+  constructor(readonly options: GlobalOptions, levels: ColorLevels = colorLevels(options)) {
     this.color = new Chalk({ level: levels.out });
     this.errColor = new Chalk({ level: levels.err });
   }

@@ -1,12 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import { colorLevel, type GlobalOptions } from '../output.js';
+import { colorLevels, type GlobalOptions } from '../output.js';
 import type { DoneMessage, ServeOptions, ServeThreadData, StopMessage } from '../serve-thread.js';
 
 /**
  * The daemon's heap: small generations keep its memory flat however long the backlog is.
  * Heap flags given to node (NODE_OPTIONS) take precedence over these.
  */
-export const DAEMON_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 12 };
+const DAEMON_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 12 };
 
 function stoppedUnexpectedly(err: (Error & { code?: string }) | undefined, code: number): Error {
   if (err?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
@@ -23,7 +23,7 @@ function stoppedUnexpectedly(err: (Error & { code?: string }) | undefined, code:
  * starts, the process's only by flags on node's command line. This thread passes it signals.
  */
 export default function serve(_: string[], options: ServeOptions, globals: GlobalOptions): Promise<number> {
-  const data: ServeThreadData = { options, globals, colors: { out: colorLevel(globals), err: colorLevel(globals, process.stderr) } };
+  const data: ServeThreadData = { options, globals, colors: colorLevels(globals) };
   const daemon = new Worker(new URL('../serve-thread.js', import.meta.url), { workerData: data, resourceLimits: DAEMON_HEAP });
   // Once: a second Ctrl-C stops the process at once, as it would without a daemon thread.
   const forward = (signal: NodeJS.Signals) => daemon.postMessage({ signal } satisfies StopMessage);
