@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { generateSecret, isValidSecret, signedHeaders } from '../signing/standard-webhooks.js';
+import { eventJson } from '../events/stored-envelope.js';
 import { described, httpUrl, secret } from './settings.js';
 import type { Connector, DeliveryContext, Destination } from './types.js';
 
@@ -47,7 +48,7 @@ export const webhook: Connector<WebhookSettings> = {
   settings,
   defaultEvents: ['*'],
   async deliver(event, dest, http, ctx) {
-    const body = JSON.stringify(event);
+    const body = eventJson(event);
     const secrets = activeSecrets(await signingSecret(dest, ctx), dest.settings, ctx.now());
     secrets.forEach((s) => http.addSecret(s));
     await http.request({

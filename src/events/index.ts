@@ -6,3 +6,4 @@ export * from './ids.js';
 export * from './filter.js';
 export * from './safe-json.js';
 export { eventJsonSchema } from './json-schema.js';
+export * from './stored-envelope.js';

@@ -1,4 +1,4 @@
-import type { Envelope } from '../events/index.js';
+import { StoredEnvelope } from '../events/stored-envelope.js';
 import type { LeasedDelivery } from './types.js';
 
 /** One leased row: the delivery's own fields, its event still in its stored JSON text. */
@@ -15,8 +15,9 @@ export interface LeaseBatch {
 }
 
 /**
- * A leased delivery whose event is parsed when an attempt first reads it. Leases wait in a lane's
- * buffer as few and small objects as possible: while they wait, the garbage collector copies them.
+ * A leased delivery whose event is made when an attempt first reads it, and parsed only as far as
+ * its connector reads it. Leases wait in a lane's buffer as few and small objects as possible:
+ * while they wait, the garbage collector copies them.
  */
 export class Lease implements LeasedDelivery {
   readonly id: string;
@@ -31,7 +32,7 @@ export class Lease implements LeasedDelivery {
   readonly leaseToken: string;
   readonly lastError?: string;
   private readonly body: string;
-  private parsed?: Envelope;
+  private stored?: StoredEnvelope;
 
   constructor(batch: LeaseBatch, [id, eventId, eventType, attempts, createdAt, lastError, body]: LeaseRow) {
     this.id = id;
@@ -47,8 +48,8 @@ export class Lease implements LeasedDelivery {
     this.body = body;
   }
 
-  get event(): Envelope {
-    return (this.parsed ??= JSON.parse(this.body) as Envelope);
+  get event(): StoredEnvelope {
+    return (this.stored ??= new StoredEnvelope(this.eventId, this.eventType, this.body));
   }
 }
 
