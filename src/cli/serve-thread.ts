@@ -1,8 +1,7 @@
 // The daemon's own thread, started by `vidhook serve` (commands/serve.ts) with its heap capped.
 // Signals reach it as messages from the main thread; it answers with its exit code.
 import { createRequire } from 'node:module';
-import { MessageChannel, parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ThreadedStore } from '../store/threaded.js';
+import { parentPort, workerData } from 'node:worker_threads';
 import { startDaemon } from '../server/daemon.js';
 import type { AttemptSummary } from '../store/types.js';
 import { UsageError, exitCodeFor } from './errors.js';
@@ -31,12 +30,6 @@ export interface StopMessage {
   signal: string;
 }
 
-/** Asks the main thread to open the store in `dataDir` and serve it on `port`. */
-export interface OpenStoreMessage {
-  openStore: string;
-  port: MessagePort;
-}
-
 /** The thread's last message: how the command ends. */
 export interface DoneMessage {
   exitCode: number;
@@ -56,13 +49,6 @@ function number(value: string | undefined, flag: string): number | undefined {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} ${value}: expected a number`);
   return n;
-}
-
-/** The process's main thread has nothing else to do: it serves the store, and one isolate fewer keeps memory down. */
-function openStoreOnMainThread(dataDir: string): Promise<ThreadedStore> {
-  const { port1, port2 } = new MessageChannel();
-  parentPort!.postMessage({ openStore: dataDir, port: port2 } satisfies OpenStoreMessage, [port2]);
-  return ThreadedStore.connect(port1);
 }
 
 /** Runs the daemon until `stopSignal` resolves with the signal's name, then drains it. */
@@ -87,7 +73,6 @@ async function serve(options: ServeOptions, globals: GlobalOptions, out: Output,
     minFreeDiskBytes: (minFree ?? 64) * 1024 * 1024,
     maxStoreBytes: maxStore !== undefined ? maxStore * 1024 * 1024 : undefined,
     version,
-    openStore: openStoreOnMainThread,
     log: (attempt) => {
       if (globals.quiet) return;
       if (out.json) out.record(attempt);

@@ -33,8 +33,6 @@ export interface DaemonOptions {
   /** Refuse new events (503) when the store file grows past this. */
   maxStoreBytes?: number;
   drainMs?: number;
-  /** Where the store is served; by default on a thread of its own. */
-  openStore?: (dataDir: string) => Promise<ThreadedStore>;
   version: string;
   log: (attempt: AttemptSummary) => void;
   warn: (message: string) => void;
@@ -64,7 +62,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       `refusing to listen on ${options.host} without a token: pass --token (or set VIDHOOK_TOKEN), or bind 127.0.0.1`,
     );
   }
-  const store = await (options.openStore ?? ThreadedStore.open)(options.dataDir);
+  const store = await ThreadedStore.open(options.dataDir);
   try {
     return await serve(store, options);
   } catch (err) {

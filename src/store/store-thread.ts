@@ -1,9 +1,46 @@
-// The store's own thread: SQLite statements, commits and fsyncs run here, beside the caller's
-// event loop rather than on it.
+// The store's own thread: SQLite statements, commits and fsyncs run here, beside the daemon's
+// event loop rather than on it. Calls arrive and answers leave in batches, one message per turn.
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
-import { serveStore, yieldToDeliveries } from './serve-store.js';
+import type { Call, Reply } from './threaded.js';
+import { batchPerTurn } from './turn-batch.js';
+
+/** How much lower than the daemon's this thread's priority is: nice steps, as in nice(1). */
+const LOWER_PRIORITY_BY = 5;
+
+/**
+ * Commits are batched and can wait a moment; the thread sending deliveries cannot. Where the
+ * system allows it (Linux names threads in /proc), this thread yields the CPU to it when both want it.
+ */
+function yieldToDeliveries(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(tid, Math.min(19, getPriority(tid) + LOWER_PRIORITY_BY));
+  } catch {
+    // Elsewhere the thread keeps the process's priority.
+  }
+}
 
 yieldToDeliveries();
 const { dataDir, options } = workerData as { dataDir: string; options?: SqliteStoreOptions };
-serveStore(parentPort!, SqliteStore.open(dataDir, options));
+const port = parentPort!;
+const store = SqliteStore.open(dataDir, options);
+
+const answer = batchPerTurn<Reply>((replies) => port.postMessage(replies));
+
+async function run(call: Call): Promise<unknown> {
+  const method = (store as unknown as Record<string, (...args: unknown[]) => unknown>)[call.method];
+  if (typeof method !== 'function') throw new Error(`the store has no method ${call.method}`);
+  return method.apply(store, call.args);
+}
+
+port.on('message', (calls: Call[]) => {
+  for (const call of calls) {
+    run(call).then(
+      (value) => answer({ id: call.id, value }),
+      (err: Error & { code?: string }) => answer({ id: call.id, error: { name: err?.name, message: err?.message ?? String(err), code: err?.code } }),
+    );
+  }
+});

@@ -1,4 +1,4 @@
-import { Worker, type MessagePort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { Envelope } from '../events/index.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { batchPerTurn } from './turn-batch.js';
@@ -32,24 +32,26 @@ class StoreThreadError extends Error {
   }
 }
 
-/** Where the store is served: its own worker, or a port to a thread that serves it (`serveStore`). */
-type Endpoint = Pick<Worker, 'postMessage' | 'on'> | MessagePort;
-
 /**
- * The SQLite store on another thread than the daemon's: the dispatcher and the API keep one core
- * while statements, commits and fsyncs use the other. Calls made in one turn of the event loop
- * travel as one message.
+ * The SQLite store on a thread of its own (the daemon's): the dispatcher and the API keep one
+ * core while statements, commits and fsyncs use the other. Calls made in one turn of the event
+ * loop travel as one message.
  */
 export class ThreadedStore implements Store {
+  private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly send: (call: Call) => void;
   private nextId = 1;
   private failure?: Error;
   private open = true;
 
-  private constructor(private readonly endpoint: Endpoint, private readonly worker?: Worker) {
-    this.send = batchPerTurn<Call>((calls) => endpoint.postMessage(calls));
-    endpoint.on('message', (replies: Reply[]) => {
+  private constructor(dataDir: string, options?: SqliteStoreOptions) {
+    this.worker = new Worker(new URL('./store-thread.js', import.meta.url), {
+      workerData: { dataDir, options },
+      resourceLimits: { maxYoungGenerationSizeMb: STORE_THREAD_YOUNG_MB },
+    });
+    this.send = batchPerTurn<Call>((calls) => this.worker.postMessage(calls));
+    this.worker.on('message', (replies: Reply[]) => {
       for (const reply of replies) {
         const waiting = this.pending.get(reply.id);
         if (!waiting) continue;
@@ -58,31 +60,14 @@ export class ThreadedStore implements Store {
         else waiting.resolve(reply.value);
       }
     });
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => this.fail(new StoreThreadError(`the store thread stopped (exit code ${code})`)));
   }
 
-  /** Opens the store on a thread of its own and waits until the database is open (or reports why not). */
+  /** Opens the store and waits until its thread has the database open (or reports why not). */
   static async open(dataDir: string, options?: SqliteStoreOptions): Promise<ThreadedStore> {
-    const worker = new Worker(new URL('./store-thread.js', import.meta.url), {
-      workerData: { dataDir, options },
-      resourceLimits: { maxYoungGenerationSizeMb: STORE_THREAD_YOUNG_MB },
-    });
-    const store = new ThreadedStore(worker, worker);
-    worker.on('error', (err) => store.fail(err));
-    worker.on('exit', (code) => store.fail(new StoreThreadError(`the store thread stopped (exit code ${code})`)));
+    const store = new ThreadedStore(dataDir, options);
     await store.call('sizeBytes', []);
-    return store;
-  }
-
-  /** The store served on the other end of `port`; waits until it answers (or reports why it cannot). */
-  static async connect(port: MessagePort): Promise<ThreadedStore> {
-    const store = new ThreadedStore(port);
-    port.on('close', () => store.fail(new StoreThreadError('the store thread stopped')));
-    try {
-      await store.call('sizeBytes', []);
-    } catch (err) {
-      port.close();
-      throw err;
-    }
     return store;
   }
 
@@ -192,17 +177,13 @@ export class ThreadedStore implements Store {
     return this.call('sizeBytes', []);
   }
 
-  /** Commits what is queued, closes the database, then ends its thread or lets go of the port. */
+  /** Commits what is queued, closes the database, then ends the thread. */
   async close(): Promise<void> {
     if (!this.open) return;
     await this.call('close', []);
     this.open = false;
     this.failure = new StoreThreadError('the store is closed');
-    if (this.worker) {
-      this.worker.removeAllListeners('exit');
-      await this.worker.terminate();
-    } else {
-      (this.endpoint as MessagePort).close();
-    }
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
   }
 }

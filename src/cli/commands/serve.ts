@@ -1,6 +1,6 @@
-import { Worker, type MessagePort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { colorLevels, type GlobalOptions } from '../output.js';
-import type { DoneMessage, OpenStoreMessage, ServeOptions, ServeThreadData, StopMessage } from '../serve-thread.js';
+import type { DoneMessage, ServeOptions, ServeThreadData, StopMessage } from '../serve-thread.js';
 
 /**
  * The daemon's heap: small generations keep its memory flat however long the backlog is.
@@ -18,26 +18,9 @@ function stoppedUnexpectedly(err: (Error & { code?: string }) | undefined, code:
   return Object.assign(crash, { code: 'daemon_crashed', stack: err?.stack ?? crash.stack });
 }
 
-/** Opens the store on this thread, below the daemon's priority, and serves it on `port`; closes it when `port` closes. */
-async function serveStoreHere(dataDir: string, port: MessagePort): Promise<void> {
-  const [{ SqliteStore }, { serveStore, yieldToDeliveries }] = await Promise.all([import('../../store/sqlite.js'), import('../../store/serve-store.js')]);
-  yieldToDeliveries();
-  let store: InstanceType<typeof SqliteStore> | Error;
-  try {
-    store = SqliteStore.open(dataDir);
-  } catch (err) {
-    const why = `cannot open the store in ${dataDir}: ${(err as Error).message}; point --data-dir (or VIDHOOK_DATA_DIR) at a directory vidhook may write`;
-    store = Object.assign(new Error(why), { code: 'config_error' });
-  }
-  serveStore(port, store);
-  // A daemon that stopped without closing the store (a crash) leaves nothing queued behind.
-  port.on('close', () => void (store instanceof SqliteStore && store.close()));
-}
-
 /**
  * `vidhook serve`. The daemon runs on a thread of its own: a thread's heap can be capped when it
- * starts, the process's only by flags on node's command line. This thread passes it signals and
- * serves it the store.
+ * starts, the process's only by flags on node's command line. This thread passes it signals.
  */
 export default function serve(_: string[], options: ServeOptions, globals: GlobalOptions): Promise<number> {
   const data: ServeThreadData = { options, globals, colors: colorLevels(globals) };
@@ -50,18 +33,11 @@ export default function serve(_: string[], options: ServeOptions, globals: Globa
   return new Promise((resolve, reject) => {
     let done: DoneMessage | undefined;
     let crash: Error | undefined;
-    let storePort: MessagePort | undefined;
-    daemon.on('message', (m: DoneMessage | OpenStoreMessage) => {
-      if ('openStore' in m) {
-        storePort = m.port;
-        serveStoreHere(m.openStore, m.port).catch((err: Error) => (crash = err));
-      } else done = m;
-    });
+    daemon.on('message', (m: DoneMessage) => (done = m));
     daemon.on('error', (err) => (crash = err));
     daemon.on('exit', (code) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
-      storePort?.close();
       if (done) resolve(done.exitCode);
       else reject(stoppedUnexpectedly(crash, code));
     });
