@@ -26,7 +26,17 @@ function yieldToDeliveries(): void {
 yieldToDeliveries();
 const { dataDir, options } = workerData as { dataDir: string; options?: SqliteStoreOptions };
 const port = parentPort!;
-const store = SqliteStore.open(dataDir, options);
+const store = openStore();
+
+/** The store in `dataDir`, or an error that says what to fix (the daemon exits 2 with it). */
+function openStore(): SqliteStore {
+  try {
+    return SqliteStore.open(dataDir, options);
+  } catch (err) {
+    const why = `cannot open the store in ${dataDir}: ${(err as Error).message}; point --data-dir (or VIDHOOK_DATA_DIR) at a directory vidhook may write`;
+    throw Object.assign(new Error(why), { code: 'config_error' });
+  }
+}
 
 const answer = batchPerTurn<Reply>((replies) => port.postMessage(replies));
 

@@ -192,6 +192,15 @@ describe('the daemon guards', () => {
     }
   });
 
+  it('exits 2 naming the data dir when the store cannot be opened there', async () => {
+    box = sandbox();
+    const notADir = box.writeConfig('', 'a-file');
+    const result = await box.run(['serve', '--port', '0', '--data-dir', notADir], { timeout: 10_000 });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`cannot open the store in ${notADir}`);
+    expect(result.stderr).toMatch(/point --data-dir \(or VIDHOOK_DATA_DIR\) at a directory/);
+  });
+
   it('answers 503 with Retry-After instead of accepting past its disk budget', async () => {
     box = sandbox();
     const daemon = await startDaemon(box, ['--max-store-mb', '0']);
