@@ -6,7 +6,7 @@ import type { DoneMessage, ServeOptions, ServeThreadData, StopMessage } from '..
  * The daemon's heap: small generations keep its memory flat however long the backlog is.
  * Heap flags given to node (NODE_OPTIONS) take precedence over these.
  */
-const DAEMON_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 12 };
+const DAEMON_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 14 };
 
 function stoppedUnexpectedly(err: (Error & { code?: string }) | undefined, code: number): Error {
   if (err?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
