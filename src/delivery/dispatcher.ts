@@ -360,6 +360,7 @@ export class Dispatcher {
     return value;
   }
 
+  /** Makes one attempt; resolves once the service has answered and the attempt is on its way to the store. */
   async attempt(lane: Lane, delivery: LeasedDelivery, answered: () => void = () => undefined): Promise<void> {
     const { dest, connector } = lane.resolved;
     const http = createHttp({
@@ -422,21 +423,30 @@ export class Dispatcher {
       ...(last?.response ? { statusCode: last.response.status } : {}),
       ...(error ? { error } : {}),
     };
-    return this.record(delivery, settlement, summary, http.exchanges);
+    this.record(delivery, settlement, summary, http.exchanges);
   }
 
   /**
-   * Stores the attempt. Only its summary waits for the commit, so the event and the bodies can be
-   * collected young rather than outlive a slow fsync.
+   * Stores the attempt without holding up the attempt's own promise: only its summary waits for the
+   * commit, so the event, the bodies and the promises of the attempt can be collected young rather
+   * than outlive a slow fsync.
    */
-  private record(delivery: LeasedDelivery, settlement: Settlement, summary: AttemptSummary, exchanges: ExchangeRecord[]): Promise<void> {
+  private record(delivery: LeasedDelivery, settlement: Settlement, summary: AttemptSummary, exchanges: ExchangeRecord[]): void {
     this.settling++;
-    return this.store
-      .settle(delivery, settlement, { ...summary, exchanges })
-      .then((settled) => {
-        if (settled) this.options.onAttempt?.(summary);
-      })
-      .finally(() => this.settling--);
+    this.store.settle(delivery, settlement, { ...summary, exchanges }).then(
+      (settled) => {
+        this.settling--;
+        try {
+          if (settled) this.options.onAttempt?.(summary);
+        } catch (err) {
+          this.reportError(err);
+        }
+      },
+      (err) => {
+        this.settling--;
+        this.reportError(err);
+      },
+    );
   }
 
   async disable(destination: string, reason: string): Promise<void> {
