@@ -1,7 +1,7 @@
 import { createHttp, type Exchange } from '../delivery/http.js';
 import { secretValues, type ResolvedDestination } from '../delivery/dispatcher.js';
-import { SkipDelivery, DeliveryError } from '../connectors/errors.js';
-import type { ConnectorState } from '../connectors/types.js';
+import { SkipDelivery, DeliveryError } from '../connectors/core/errors.js';
+import type { ConnectorState } from '../connectors/core/types.js';
 import type { Envelope } from '../events/index.js';
 import type { Output } from './output.js';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { findConnector, connectorKinds } from '../connectors/registry.js';
-import type { Destination } from '../connectors/types.js';
+import type { Destination } from '../connectors/core/types.js';
 import { globToRegExp, knownEventTypes } from '../events/index.js';
 import type { ResolvedDestination } from '../delivery/dispatcher.js';
 import { ConfigError, ConfigErrors } from './errors.js';

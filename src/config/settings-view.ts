@@ -1,5 +1,5 @@
-import { secretKeys } from '../connectors/settings.js';
-import { maskSecret } from '../connectors/masking.js';
+import { secretKeys } from '../connectors/core/settings.js';
+import { maskSecret } from '../connectors/core/masking.js';
 import type { ResolvedDestination } from '../delivery/dispatcher.js';
 
 /** A destination's settings with every secret masked, for display and --json. */

@@ -1,5 +1,5 @@
-import { PayloadValidationError } from './errors.js';
-import type { Http } from './types.js';
+import { PayloadValidationError } from './core/errors.js';
+import type { Http } from './core/types.js';
 
 export interface Download {
   bytes: Buffer;

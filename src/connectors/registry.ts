@@ -1,17 +1,17 @@
-import type { AnyConnector } from './types.js';
-import { describeSettings } from './settings.js';
-import { webhook } from './webhook.js';
-import { zapier } from './zapier.js';
-import { slack } from './slack.js';
-import { teams } from './teams.js';
-import { discord } from './discord.js';
-import { salesforce } from './salesforce.js';
-import { hubspot } from './hubspot.js';
-import { wordpress } from './wordpress.js';
-import { shopify } from './shopify.js';
-import { ga4 } from './ga4.js';
-import { meta } from './meta.js';
-import { log } from './log.js';
+import type { AnyConnector } from './core/types.js';
+import { describeSettings } from './core/settings.js';
+import { webhook } from './webhook/index.js';
+import { zapier } from './zapier/index.js';
+import { slack } from './slack/index.js';
+import { teams } from './teams/index.js';
+import { discord } from './discord/index.js';
+import { salesforce } from './salesforce/index.js';
+import { hubspot } from './hubspot/index.js';
+import { wordpress } from './wordpress/index.js';
+import { shopify } from './shopify/index.js';
+import { ga4 } from './ga4/index.js';
+import { meta } from './meta/index.js';
+import { log } from './log/index.js';
 
 export const CONNECTORS: readonly AnyConnector[] = [webhook, zapier, slack, teams, discord, salesforce, hubspot, wordpress, shopify, ga4, meta, log];
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/errors.js';
-import type { AnyConnector, ConnectorState, DeliveryContext, Destination } from '../connectors/types.js';
-import { secretKeys } from '../connectors/settings.js';
+import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/core/errors.js';
+import type { AnyConnector, ConnectorState, DeliveryContext, Destination } from '../connectors/core/types.js';
+import { secretKeys } from '../connectors/core/settings.js';
 import type { AttemptOutcome, AttemptSummary, ExchangeRecord, LeasedDelivery, Settlement, Store } from '../store/types.js';
 import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
 import { createHttp, DEFAULT_TIMEOUT_MS } from './http.js';

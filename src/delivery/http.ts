@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
-import { classifyResponse } from '../connectors/classify.js';
-import { RetryableError, PermanentError, DeliveryError } from '../connectors/errors.js';
-import { redact, redactHeaders } from '../connectors/masking.js';
-import type { Http, HttpRequest, HttpResponse } from '../connectors/types.js';
+import { classifyResponse } from '../connectors/core/classify.js';
+import { RetryableError, PermanentError, DeliveryError } from '../connectors/core/errors.js';
+import { redact, redactHeaders } from '../connectors/core/masking.js';
+import type { Http, HttpRequest, HttpResponse } from '../connectors/core/types.js';
 import { assertPublicHost, BlockedTargetError, publicOnlyLookup } from './address-guard.js';
 import { deadlineSignal, type DeadlineSignal } from './deadlines.js';
 import { memoize } from '../memoize.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTORS } from '../../src/connectors/registry.js';
-import { RetryableError, SkipDelivery, DeliveryError } from '../../src/connectors/errors.js';
-import type { AnyConnector, Destination } from '../../src/connectors/types.js';
+import { RetryableError, SkipDelivery, DeliveryError } from '../../src/connectors/core/errors.js';
+import type { AnyConnector, Destination } from '../../src/connectors/core/types.js';
 import { secretValues } from '../../src/delivery/dispatcher.js';
 import { createHttp } from '../../src/delivery/http.js';
 import { BUILTIN_EVENT_TYPES, buildEnvelope, SAMPLES, matchesEventFilter } from '../../src/events/index.js';

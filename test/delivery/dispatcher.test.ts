@@ -6,7 +6,7 @@ import { Dispatcher, isDeadOwner, LEASE_OWNER, LeaseConfigError, type ResolvedDe
 import { hostname } from 'node:os';
 import { decideRetry, DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-policy.js';
 import { CircuitBreaker } from '../../src/delivery/circuit-breaker.js';
-import { webhook } from '../../src/connectors/webhook.js';
+import { webhook } from '../../src/connectors/webhook/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { buildEnvelope } from '../../src/events/index.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';

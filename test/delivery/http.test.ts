@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { Agent } from 'undici';
 import { createHttp } from '../../src/delivery/http.js';
-import { RetryableError } from '../../src/connectors/errors.js';
+import { RetryableError } from '../../src/connectors/core/errors.js';
 
 describe('the http door', () => {
   it('loads the same Agent as undici exports, from the one file it imports of undici', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
 import { KEY, runInPty } from '../helpers/pty.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
+import { startFakeSlack, type FakeSlack } from '../connectors/slack/fake.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
 const userStore = (box: Sandbox) => JSON.parse(readFileSync(join(box.env.VIDHOOK_CONFIG_DIR, 'config.json'), 'utf8')) as {

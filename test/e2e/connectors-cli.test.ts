@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUILTIN_EVENT_TYPES } from '../../src/events/index.js';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
-import { startFakeTeams, type FakeTeams } from '../fakes/teams.js';
-import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
-import { startFakeZapier, type FakeZapier } from '../fakes/zapier.js';
-import { startFakeWordPress } from '../fakes/wordpress.js';
+import { startFakeSlack, type FakeSlack } from '../connectors/slack/fake.js';
+import { startFakeTeams, type FakeTeams } from '../connectors/teams/fake.js';
+import { startFakeDiscord, type FakeDiscord } from '../connectors/discord/fake.js';
+import { startFakeZapier, type FakeZapier } from '../connectors/zapier/fake.js';
+import { startFakeWordPress } from '../connectors/wordpress/fake.js';
 
 describe('vidhook emit to the messaging and workflow services', () => {
   let box: Sandbox;
@@ -85,7 +85,7 @@ destinations:
 
 describe('vidhook emit --validate', () => {
   it("prints GA4's validation messages from its debug endpoint, and records nothing", async () => {
-    const { startFakeGa4 } = await import('../fakes/ga4.js');
+    const { startFakeGa4 } = await import('../connectors/ga4/fake.js');
     const ga4 = await startFakeGa4({ apiSecret: 'ga4-api-secret-0123456789' });
     const box = sandbox();
     try {

@@ -3,7 +3,7 @@ import { SqliteStore } from '../../src/store/sqlite.js';
 import { DISABLED_KEY, destinationScope } from '../../src/delivery/dispatcher.js';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
 import { KEY, runInPty } from '../helpers/pty.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
+import { startFakeSlack, type FakeSlack } from '../connectors/slack/fake.js';
 
 const PARTNER_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
-import { startFakeDiscord, type FakeDiscord } from '../fakes/discord.js';
+import { startFakeDiscord, type FakeDiscord } from '../connectors/discord/fake.js';
 
 interface Check {
   check: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
 import { runInPty } from '../helpers/pty.js';
-import { startFakeSlack, type FakeSlack } from '../fakes/slack.js';
+import { startFakeSlack, type FakeSlack } from '../connectors/slack/fake.js';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/;

@@ -1,4 +1,4 @@
-import type { DeliveryContext } from '../../src/connectors/types.js';
+import type { DeliveryContext } from '../../src/connectors/core/types.js';
 
 /** A delivery context whose state lives in a Map, for driving one connector directly. */
 export function memoryContext(now: () => Date = () => new Date()): DeliveryContext & { state: { map: Map<string, string> } } {

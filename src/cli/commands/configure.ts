@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { CONNECTORS, connectorKinds, findConnector } from '../../connectors/registry.js';
-import { describeSettings, type SettingInfo } from '../../connectors/settings.js';
-import type { AnyConnector } from '../../connectors/types.js';
+import { describeSettings, type SettingInfo } from '../../connectors/core/settings.js';
+import type { AnyConnector } from '../../connectors/core/types.js';
 import { knownEventTypes, matchesEventFilter } from '../../events/index.js';
 import { maskedSettings, resolveDestination, UserStore } from '../../config/index.js';
 import type { StoredDestination } from '../../config/user-store.js';

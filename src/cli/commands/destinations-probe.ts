@@ -1,4 +1,4 @@
-import { SkipDelivery } from '../../connectors/errors.js';
+import { SkipDelivery } from '../../connectors/core/errors.js';
 import { connectorState, secretValues, type ResolvedDestination } from '../../delivery/dispatcher.js';
 import { closeHttpAgents, createHttp, type Exchange } from '../../delivery/http.js';
 import { BUILTIN_EVENT_TYPES, SAMPLES, buildEnvelope, matchesEventFilter, type Envelope } from '../../events/index.js';

@@ -1,8 +1,8 @@
 import { mergeSources, resolveDestination, runtimeSources, type DestinationSource, type LoadedConfig } from '../../config/index.js';
 import { maskedSettings } from '../../config/settings-view.js';
 import { connectorState, DISABLED_KEY, destinationScope, type ResolvedDestination } from '../../delivery/dispatcher.js';
-import { GENERATED_SECRET_KEY } from '../../connectors/webhook.js';
-import { maskSecret } from '../../connectors/masking.js';
+import { GENERATED_SECRET_KEY } from '../../connectors/webhook/index.js';
+import { maskSecret } from '../../connectors/core/masking.js';
 import type { Store } from '../../store/types.js';
 import { loadCliConfig, openStore } from '../context.js';
 import { UsageError } from '../errors.js';

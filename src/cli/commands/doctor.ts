@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { loadConfig, resolveDataDir, type LoadedConfig } from '../../config/index.js';
-import { secretKeys } from '../../connectors/settings.js';
+import { secretKeys } from '../../connectors/core/settings.js';
 import { connectorState, secretValues, type ResolvedDestination } from '../../delivery/dispatcher.js';
 import type { SqliteStore } from '../../store/sqlite.js';
 import { serverToken, serverUrl } from '../context.js';

@@ -1,4 +1,4 @@
-import { redact } from '../masking.js';
+import { redact } from '../core/masking.js';
 
 /** Masks known secrets in an error's message before it leaves the connector: vendors echo input back. */
 export function scrubbed<E>(error: E, secrets: ReadonlyArray<string | undefined>): E {

@@ -1,6 +1,6 @@
-import { parseRetryAfter } from '../classify.js';
-import { RetryableError } from '../errors.js';
-import type { HttpResponse } from '../types.js';
+import { parseRetryAfter } from '../core/classify.js';
+import { RetryableError } from '../core/errors.js';
+import type { HttpResponse } from '../core/types.js';
 
 // Discord asks clients to follow its headers rather than hard-code limits. Each webhook has its
 // own bucket; when a response says it is empty, the next message waits for the reset.

@@ -1,6 +1,6 @@
-import { parseRetryAfter } from '../classify.js';
-import { AuthError, EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../errors.js';
-import type { HttpResponse } from '../types.js';
+import { parseRetryAfter } from '../core/classify.js';
+import { AuthError, EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
+import type { HttpResponse } from '../core/types.js';
 import { rateLimitDelayMs } from './rate-limit.js';
 
 interface DiscordError {

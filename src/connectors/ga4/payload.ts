@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Envelope } from '../../events/index.js';
-import { PayloadValidationError } from '../errors.js';
+import { PayloadValidationError } from '../core/errors.js';
 import {
   customEventName,
   GA4_LIMITS,

@@ -1,6 +1,6 @@
-import { isRetryableStatus, parseRetryAfter } from '../classify.js';
-import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../errors.js';
-import type { HttpResponse } from '../types.js';
+import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
+import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
+import type { HttpResponse } from '../core/types.js';
 
 interface HubspotErrorBody {
   status?: string;

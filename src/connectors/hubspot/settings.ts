@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseUrl, described, secret } from '../settings.js';
+import { baseUrl, described, secret } from '../core/settings.js';
 
 export const DEFAULT_API_VERSION = '2026-03';
 

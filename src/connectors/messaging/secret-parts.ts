@@ -1,4 +1,4 @@
-import type { Http } from '../types.js';
+import type { Http } from '../core/types.js';
 
 /**
  * For the chat and Zapier connectors the webhook URL is the credential. The whole URL is

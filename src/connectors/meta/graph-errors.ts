@@ -1,6 +1,6 @@
-import { classifyResponse, parseRetryAfter, MAX_RETRY_AFTER_MS } from '../classify.js';
-import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../errors.js';
-import type { HttpResponse } from '../types.js';
+import { classifyResponse, parseRetryAfter, MAX_RETRY_AFTER_MS } from '../core/classify.js';
+import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
+import type { HttpResponse } from '../core/types.js';
 
 /** The error object of a Graph API answer. */
 export interface GraphError {

@@ -1,5 +1,5 @@
 import type { Envelope } from '../../events/index.js';
-import { PayloadValidationError, SkipDelivery } from '../errors.js';
+import { PayloadValidationError, SkipDelivery } from '../core/errors.js';
 import { metaUserData, type MetaUserData } from './user-data.js';
 
 export type ActionSource = 'website' | 'system_generated';

@@ -1,4 +1,4 @@
-import type { Http, HttpRequest } from '../types.js';
+import type { Http, HttpRequest } from '../core/types.js';
 import type { SalesforceSession } from './auth.js';
 import { apiErrors, errorCode, salesforceFailure } from './errors.js';
 

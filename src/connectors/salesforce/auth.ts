@@ -1,9 +1,9 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { classifyResponse, isRetryableStatus } from '../classify.js';
+import { classifyResponse, isRetryableStatus } from '../core/classify.js';
 import { scrubbed } from '../crm/scrub.js';
-import { AuthError, PermanentError } from '../errors.js';
-import type { Destination, Http } from '../types.js';
+import { AuthError, PermanentError } from '../core/errors.js';
+import type { Destination, Http } from '../core/types.js';
 import { SessionExpiredError } from './errors.js';
 import type { SalesforceSettings } from './settings.js';
 

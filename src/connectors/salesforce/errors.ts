@@ -1,5 +1,5 @@
-import { isRetryableStatus, parseRetryAfter } from '../classify.js';
-import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../errors.js';
+import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
+import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
 
 /** One entry of Salesforce's error array (`errorCode`), or of a SaveResult's `errors` (`statusCode`). */
 export interface SalesforceApiError {

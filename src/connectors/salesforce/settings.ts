@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { described, httpUrl, secret } from '../settings.js';
+import { described, httpUrl, secret } from '../core/settings.js';
 
 export const DEFAULT_API_VERSION = 'v66.0';
 

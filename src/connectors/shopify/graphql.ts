@@ -1,6 +1,6 @@
-import { isRetryableStatus, parseRetryAfter } from '../classify.js';
-import { AuthError, PermanentError, RetryableError, type DeliveryError } from '../errors.js';
-import type { Http, HttpResponse } from '../types.js';
+import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
+import { AuthError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
+import type { Http, HttpResponse } from '../core/types.js';
 import { shopifyToken, usesClientCredentials, type ShopifyCredentials } from './token.js';
 
 export interface ThrottleStatus {

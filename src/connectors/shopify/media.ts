@@ -1,8 +1,8 @@
 import type { Video } from '../../events/index.js';
-import { isRetryableStatus, parseRetryAfter } from '../classify.js';
+import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
 import { downloadFile } from '../binary-download.js';
-import { PayloadValidationError, PermanentError, RetryableError } from '../errors.js';
-import type { DeliveryContext, Http } from '../types.js';
+import { PayloadValidationError, PermanentError, RetryableError } from '../core/errors.js';
+import type { DeliveryContext, Http } from '../core/types.js';
 import { classifyVideoUrl, fileNameFrom } from '../video-links.js';
 import { assertNoUserErrors, userErrorText, type ShopifyGraphql, type UserError } from './graphql.js';
 import { multipartBody } from './multipart.js';

@@ -1,5 +1,5 @@
 import type { Envelope, Video } from '../../events/index.js';
-import { PayloadValidationError } from '../errors.js';
+import { PayloadValidationError } from '../core/errors.js';
 import { httpUrlOrUndefined } from '../video-links.js';
 import { assertNoUserErrors, type ShopifyGraphql, type UserError } from './graphql.js';
 

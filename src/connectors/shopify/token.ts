@@ -1,6 +1,6 @@
-import { isRetryableStatus, parseRetryAfter } from '../classify.js';
-import { AuthError, PermanentError, RetryableError } from '../errors.js';
-import type { Http } from '../types.js';
+import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
+import { AuthError, PermanentError, RetryableError } from '../core/errors.js';
+import type { Http } from '../core/types.js';
 
 export interface ShopifyCredentials {
   accessToken?: string;

@@ -1,6 +1,6 @@
-import { parseRetryAfter } from '../classify.js';
-import { EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../errors.js';
-import type { HttpResponse } from '../types.js';
+import { parseRetryAfter } from '../core/classify.js';
+import { EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
+import type { HttpResponse } from '../core/types.js';
 
 // Slack answers incoming webhooks with a plain-text error string; the status alone is
 // ambiguous (posting_to_general_channel_denied comes as 400 or 403), so the body decides.

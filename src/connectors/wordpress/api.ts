@@ -1,12 +1,12 @@
-import { isRetryableStatus, parseRetryAfter } from '../classify.js';
+import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
 import {
   AuthError,
   PayloadValidationError,
   PermanentError,
   RetryableError,
   type DeliveryError,
-} from '../errors.js';
-import type { DeliveryContext, Http, HttpResponse } from '../types.js';
+} from '../core/errors.js';
+import type { DeliveryContext, Http, HttpResponse } from '../core/types.js';
 
 export interface WordPressAccess {
   siteUrl: string;

@@ -1,5 +1,5 @@
 import { downloadFile } from '../binary-download.js';
-import type { DeliveryContext, Http } from '../types.js';
+import type { DeliveryContext, Http } from '../core/types.js';
 import { fileNameFrom } from '../video-links.js';
 import type { WordPressApi } from './api.js';
 

@@ -1,5 +1,5 @@
 import { connectorCatalogue, findConnector } from '../../connectors/registry.js';
-import { CATEGORIES, type Category } from '../../connectors/types.js';
+import { CATEGORIES, type Category } from '../../connectors/core/types.js';
 import { ConfigError, maskedSettings, resolveDestination } from '../../config/index.js';
 import { assertPublicHost, BlockedTargetError } from '../../delivery/address-guard.js';
 import { destinationStatuses } from '../../delivery/destination-status.js';

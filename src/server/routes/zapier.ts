@@ -1,5 +1,5 @@
 import { buildEnvelope, isBuiltinEventType, knownEventTypes, newId, SAMPLES } from '../../events/index.js';
-import { zapierPayload } from '../../connectors/zapier.js';
+import { zapierPayload } from '../../connectors/zapier/index.js';
 import type { RuntimeDestination } from '../../store/types.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';

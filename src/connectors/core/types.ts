@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import type { Envelope } from '../../events/index.js';
+
+export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'workflow' | 'webhooks';
+export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'workflow', 'webhooks'];
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  url: string;
+  headers?: Record<string, string>;
+  /** Sent as is. Use `json` for a JSON body (serialised once, content-type set). */
+  body?: string | Buffer;
+  json?: unknown;
+  /**
+   * Which statuses the connector classifies itself. By default any non-2xx is thrown
+   * as a DeliveryError classified by `classifyResponse`.
+   */
+  acceptStatus?: (status: number) => boolean;
+  /** What a dry run answers for this request, so multi-step connectors can go on. */
+  dryRunResponse?: { status: number; body: unknown; headers?: Record<string, string> };
+  /** Longest response body to read, in bytes (default 1 MiB). */
+  maxResponseBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The body as UTF-8 text; `bytes` holds it unchanged (files, images). */
+  body: string;
+  bytes: Buffer;
+  json<T = unknown>(): T;
+}
+
+/** The only door to the network a connector has. */
+export interface Http {
+  request(req: HttpRequest): Promise<HttpResponse>;
+  /** Masks a value learnt at run time (an OAuth token) in everything recorded. */
+  addSecret(value: string): void;
+  readonly dryRun: boolean;
+}
+
+export interface Destination<S = Record<string, unknown>> {
+  name: string;
+  connector: string;
+  events: string[];
+  enabled: boolean;
+  source: 'user' | 'project' | 'runtime';
+  settings: S;
+  retrySchedule?: number[];
+}
+
+/** Durable key/value state a connector keeps per destination (a post id per video, a cached token). */
+export interface ConnectorState {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface DeliveryContext {
+  state: ConnectorState;
+  now(): Date;
+}
+
+export interface Connector<S = Record<string, unknown>> {
+  kind: string;
+  title: string;
+  category: Category;
+  description: string;
+  /** A zod object; secret fields are marked with `secret()` from ./settings.js. */
+  settings: z.ZodObject<z.ZodRawShape> & z.ZodType<S>;
+  defaultEvents: string[];
+  deliver(event: Envelope, dest: Destination<S>, http: Http, ctx: DeliveryContext): Promise<void>;
+  /** A cheap credentials check for `destinations test` and `doctor`. */
+  check?(dest: Destination<S>, http: Http, ctx: DeliveryContext): Promise<string | void>;
+  /** Asks the service to validate the event without recording it (GA4's debug endpoint); returns its messages. */
+  validate?(event: Envelope, dest: Destination<S>, http: Http, ctx: DeliveryContext): Promise<string[]>;
+  /** A warning for settings that work but look unusual (a host that is not the service's own). */
+  warnings?(settings: S): string[];
+  limits?: { concurrency?: number; perSecond?: number };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyConnector = Connector<any>;
