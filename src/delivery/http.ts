@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
-import { classifyResponse } from '../connectors/core/classify.js';
 import { RetryableError, PermanentError, DeliveryError } from '../connectors/core/errors.js';
 import { redact, redactHeaders } from '../connectors/core/masking.js';
 import type { Http, HttpRequest, HttpResponse } from '../connectors/core/types.js';
@@ -185,7 +184,7 @@ function redactExchange(x: Exchange, secrets: string[]): void {
   if (x.error) x.error = redact(x.error, secrets);
 }
 
-/** The one door to the network: timeouts, no redirects, masking, classification, and a record of every exchange. */
+/** The one door to the network: timeouts, no redirects, masking, and a record of every exchange; the connector engine classifies answers. */
 export function createHttp(options: HttpOptions = {}): RecordingHttp {
   const secrets = [...(options.secrets ?? [])].filter((s) => s.length >= 4);
   const exchanges: Exchange[] = [];
@@ -235,13 +234,6 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
     }
     exchange.durationMs = Math.round(performance.now() - started);
     exchange.response = { status: res.status, headers: res.headers, body: redact(recordable(res.bytes, res.headers['content-type']), secrets) };
-
-    const accepted = req.acceptStatus ? req.acceptStatus(res.status) : res.status >= 200 && res.status < 300;
-    if (!accepted) {
-      const failure = classifyResponse(res);
-      failure.message = redact(failure.message, secrets);
-      throw failure;
-    }
     return res;
   }
 
@@ -249,6 +241,7 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
     request,
     dryRun,
     exchanges,
+    redact: (text: string) => redact(text, secrets),
     addSecret(value: string) {
       if (value.length < 4 || secrets.includes(value)) return;
       secrets.push(value);

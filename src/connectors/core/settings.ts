@@ -51,6 +51,20 @@ export function secretKeys(settings: z.ZodObject<z.ZodRawShape>): string[] {
     .map((s) => s.key);
 }
 
+/** Every string inside the settings marked secret (a list of rotated secrets included). */
+export function secretValuesOf(schema: z.ZodObject<z.ZodRawShape>, settings: unknown): string[] {
+  const values: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (value.length > 0) values.push(value);
+    } else if (Array.isArray(value)) value.forEach(collect);
+    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  const given = (settings ?? {}) as Record<string, unknown>;
+  for (const key of secretKeys(schema)) collect(given[key]);
+  return values;
+}
+
 /** An http(s) URL. */
 export const httpUrl = () =>
   z

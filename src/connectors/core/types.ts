@@ -11,11 +11,6 @@ export interface HttpRequest {
   /** Sent as is. Use `json` for a JSON body (serialised once, content-type set). */
   body?: string | Buffer;
   json?: unknown;
-  /**
-   * Which statuses the connector classifies itself. By default any non-2xx is thrown
-   * as a DeliveryError classified by `classifyResponse`.
-   */
-  acceptStatus?: (status: number) => boolean;
   /** What a dry run answers for this request, so multi-step connectors can go on. */
   dryRunResponse?: { status: number; body: unknown; headers?: Record<string, string> };
   /** Longest response body to read, in bytes (default 1 MiB). */
@@ -31,11 +26,16 @@ export interface HttpResponse {
   json<T = unknown>(): T;
 }
 
-/** The only door to the network a connector has. */
+/**
+ * The one door to the network: it sends, records and masks, and answers every status as it
+ * came; the connector engine classifies the answers.
+ */
 export interface Http {
   request(req: HttpRequest): Promise<HttpResponse>;
   /** Masks a value learnt at run time (an OAuth token) in everything recorded. */
   addSecret(value: string): void;
+  /** A text with every known secret masked. */
+  redact(text: string): string;
   readonly dryRun: boolean;
 }
 
@@ -61,6 +61,13 @@ export interface DeliveryContext {
   now(): Date;
 }
 
+/** What a connector sees of its destination. */
+export interface ConnectorTarget<S> {
+  name: string;
+  settings: S;
+}
+
+/** A connector as the engine drives it, compiled from its definition by `defineConnector`. */
 export interface Connector<S = Record<string, unknown>> {
   kind: string;
   title: string;
@@ -69,11 +76,11 @@ export interface Connector<S = Record<string, unknown>> {
   /** A zod object; secret fields are marked with `secret()` from ./settings.js. */
   settings: z.ZodObject<z.ZodRawShape> & z.ZodType<S>;
   defaultEvents: string[];
-  deliver(event: Envelope, dest: Destination<S>, http: Http, ctx: DeliveryContext): Promise<void>;
+  deliver(event: Envelope, dest: ConnectorTarget<S>, http: Http, ctx: DeliveryContext): Promise<void>;
   /** A cheap credentials check for `destinations test` and `doctor`. */
-  check?(dest: Destination<S>, http: Http, ctx: DeliveryContext): Promise<string | void>;
+  check?(dest: ConnectorTarget<S>, http: Http, ctx: DeliveryContext): Promise<string | void>;
   /** Asks the service to validate the event without recording it (GA4's debug endpoint); returns its messages. */
-  validate?(event: Envelope, dest: Destination<S>, http: Http, ctx: DeliveryContext): Promise<string[]>;
+  validate?(event: Envelope, dest: ConnectorTarget<S>, http: Http, ctx: DeliveryContext): Promise<string[]>;
   /** A warning for settings that work but look unusual (a host that is not the service's own). */
   warnings?(settings: S): string[];
   limits?: { concurrency?: number; perSecond?: number };

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { maskWebhookUrl } from '../messaging/secret-parts.js';
-import { httpUrl, secret } from '../core/settings.js';
+import { defineConnector, forEveryEvent, httpUrl, secret } from '../core/index.js';
 import { slackMessage } from './message.js';
 import { slackFailure } from './responses.js';
-import type { Connector } from '../core/types.js';
 
 export { slackMessage } from './message.js';
 
@@ -15,11 +13,7 @@ export type SlackSettings = z.output<typeof settings>;
 
 const SLACK_HOSTS = new Set(['hooks.slack.com', 'hooks.slack-gov.com']);
 
-function webhookSecret(url: string): string | undefined {
-  return /\/services\/[^/]+\/[^/]+\/([^/?#]+)/.exec(url)?.[1];
-}
-
-export const slack: Connector<SlackSettings> = {
+export const slack = defineConnector<SlackSettings>({
   kind: 'slack',
   title: 'Slack',
   category: 'messaging',
@@ -28,19 +22,14 @@ export const slack: Connector<SlackSettings> = {
   defaultEvents: ['video.completed', 'video.failed', 'user.registered'],
   // Slack allows about one message per second per webhook and disables apps that keep pushing.
   limits: { concurrency: 1, perSecond: 1 },
-  async deliver(event, dest, http) {
-    const { webhookUrl } = dest.settings;
-    maskWebhookUrl(http, webhookUrl, [webhookSecret(webhookUrl)]);
-    const res = await http.request({
-      method: 'POST',
-      url: webhookUrl,
-      json: slackMessage(event),
-      acceptStatus: () => true,
-      dryRunResponse: { status: 200, body: 'ok' },
-    });
-    const failure = slackFailure(res);
-    if (failure) throw failure;
-  },
+  // The URL is the credential; its last part alone is masked too, in case Slack echoes only that.
+  secrets: ({ webhookUrl }) => [/\/services\/[^/]+\/[^/]+\/([^/?#]+)/.exec(webhookUrl)?.[1]],
+  classify: (res) => slackFailure(res) ?? 'ok',
+
+  handlers: forEveryEvent(async (event, call) => {
+    await call.send({ method: 'POST', url: call.settings.webhookUrl, json: slackMessage(event), dryRunResponse: { status: 200, body: 'ok' } });
+  }),
+
   warnings({ webhookUrl }) {
     const url = new URL(webhookUrl);
     if (/\/(triggers|workflows)\//.test(url.pathname)) {
@@ -49,4 +38,4 @@ export const slack: Connector<SlackSettings> = {
     if (!SLACK_HOSTS.has(url.hostname)) return [`webhookUrl host ${url.hostname} is not Slack’s (hooks.slack.com)`];
     return [];
   },
-};
+});

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { generateSecret, isValidSecret, signedHeaders } from '../../signing/standard-webhooks.js';
 import { eventJson } from '../../events/stored-envelope.js';
-import { described, httpUrl, secret } from '../core/settings.js';
-import type { Connector, DeliveryContext, Destination } from '../core/types.js';
+import { defineConnector, described, forEveryEvent, httpUrl, secret, type Call } from '../core/index.js';
 
 const secretSetting = z
   .string()
@@ -24,12 +23,12 @@ export type WebhookSettings = z.output<typeof settings>;
 export const GENERATED_SECRET_KEY = 'generated-secret';
 
 /** The secret in settings, else one generated on first use and kept in the destination's state. */
-export async function signingSecret(dest: Destination<WebhookSettings>, ctx: DeliveryContext): Promise<string> {
-  if (dest.settings.secret) return dest.settings.secret;
-  const kept = await ctx.state.get(GENERATED_SECRET_KEY);
+export async function signingSecret(settings: WebhookSettings, call: Pick<Call<WebhookSettings>, 'state'>): Promise<string> {
+  if (settings.secret) return settings.secret;
+  const kept = await call.state.get(GENERATED_SECRET_KEY);
   if (kept) return kept;
   const fresh = generateSecret();
-  await ctx.state.set(GENERATED_SECRET_KEY, fresh);
+  await call.state.set(GENERATED_SECRET_KEY, fresh);
   return fresh;
 }
 
@@ -40,26 +39,26 @@ function activeSecrets(current: string, settings: WebhookSettings, now: Date): s
   return [current, ...previous];
 }
 
-export const webhook: Connector<WebhookSettings> = {
+export const webhook = defineConnector<WebhookSettings>({
   kind: 'webhook',
   title: 'Webhook',
   category: 'webhooks',
   description: 'Any HTTPS endpoint, signed with Standard Webhooks (verifiable with the standardwebhooks or svix libraries).',
   settings,
   defaultEvents: ['*'],
-  async deliver(event, dest, http, ctx) {
+  handlers: forEveryEvent(async (event, call) => {
     const body = eventJson(event);
-    const secrets = activeSecrets(await signingSecret(dest, ctx), dest.settings, ctx.now());
-    secrets.forEach((s) => http.addSecret(s));
-    await http.request({
+    const secrets = activeSecrets(await signingSecret(call.settings, call), call.settings, call.now());
+    secrets.forEach((s) => call.addSecret(s));
+    await call.send({
       method: 'POST',
-      url: dest.settings.url,
+      url: call.settings.url,
       headers: {
-        ...dest.settings.headers,
+        ...call.settings.headers,
         'content-type': 'application/json',
-        ...signedHeaders(secrets, event.id, body, ctx.now()),
+        ...signedHeaders(secrets, event.id, body, call.now()),
       },
       body,
     });
-  },
-};
+  }),
+});

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { EndpointGoneError } from '../core/errors.js';
-import { maskWebhookUrl } from '../messaging/secret-parts.js';
-import { httpUrl, secret } from '../core/settings.js';
 import type { Envelope } from '../../events/index.js';
-import type { Connector } from '../core/types.js';
+import { defineConnector, EndpointGoneError, forEveryEvent, httpUrl, secret } from '../core/index.js';
 
 const settings = z.object({
   hookUrl: secret(httpUrl(), 'Zapier "Catch Hook" URL (https://hooks.zapier.com/hooks/catch/…), or a REST-hook target URL.'),
@@ -32,7 +29,7 @@ function hookSecrets(hookUrl: string): string[] {
   return match ? [match[1]] : [];
 }
 
-export const zapier: Connector<ZapierSettings> = {
+export const zapier = defineConnector<ZapierSettings>({
   kind: 'zapier',
   title: 'Zapier',
   category: 'workflow',
@@ -41,23 +38,19 @@ export const zapier: Connector<ZapierSettings> = {
   defaultEvents: ['*'],
   // Zapier allows about 30 requests per second per hook; stay well under.
   limits: { concurrency: 4, perSecond: 20 },
-  async deliver(event, dest, http) {
-    const { hookUrl } = dest.settings;
-    maskWebhookUrl(http, hookUrl, hookSecrets(hookUrl));
-    try {
-      await http.request({ method: 'POST', url: hookUrl, json: zapierPayload(event), dryRunResponse: { status: 200, body: { status: 'success' } } });
-    } catch (error) {
-      // Zapier answers 410 when the Zap was turned off or deleted: stop sending (and, for a REST hook, unsubscribe).
-      if (error instanceof EndpointGoneError) {
-        throw new EndpointGoneError('Zapier answered 410 Gone: the Zap is off or deleted, so this hook no longer accepts events', 410);
-      }
-      throw error;
-    }
+  secrets: ({ hookUrl }) => hookSecrets(hookUrl),
+  classify(res) {
+    // Zapier answers 410 when the Zap was turned off or deleted: stop sending (and, for a REST hook, unsubscribe).
+    if (res.status === 410) return new EndpointGoneError('Zapier answered 410 Gone: the Zap is off or deleted, so this hook no longer accepts events', 410);
+    return undefined;
   },
+  handlers: forEveryEvent(async (event, call) => {
+    await call.send({ method: 'POST', url: call.settings.hookUrl, json: zapierPayload(event), dryRunResponse: { status: 200, body: { status: 'success' } } });
+  }),
   warnings({ hookUrl }) {
     const { hostname, pathname } = new URL(hookUrl);
     if (hostname !== 'hooks.zapier.com') return [`hookUrl host ${hostname} is not Zapier’s (hooks.zapier.com)`];
     if (!/^\/hooks\/(catch|standard)\//.test(pathname)) return ['hookUrl does not look like a Catch Hook (…/hooks/catch/…) or REST-hook URL'];
     return [];
   },
-};
+});

@@ -1,0 +1,8 @@
+// What a connector imports: the definition's types, the engine's entry point, errors and setting helpers.
+export type { Authorization, Call, Classification, ClassifyContext, ConnectorDefinition, ConnectorRequest, Handler, Handlers, Session, TypedEvent } from './definition.js';
+export { defineConnector, forEveryEvent } from './engine.js';
+export { AuthError, DeliveryError, EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from './errors.js';
+export { isRetryableStatus, parseRetryAfter } from './classify.js';
+export { baseUrl, described, httpUrl, secret } from './settings.js';
+export { maskSecret } from './masking.js';
+export type { HttpResponse } from './types.js';
