@@ -1,4 +1,5 @@
 import { EndpointGoneError, PermanentError, RetryableError, type DeliveryError } from './errors.js';
+import { snippet } from './text.js';
 import type { HttpResponse } from './types.js';
 
 export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
@@ -21,10 +22,6 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
-function snippet(body: string): string {
-  const flat = body.replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-}
 
 /** The generic reading of a non-2xx answer (SPEC §6); connectors refine it for their service. */
 export function classifyResponse(res: HttpResponse): DeliveryError {

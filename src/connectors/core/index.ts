@@ -6,3 +6,4 @@ export { isRetryableStatus, parseRetryAfter } from './classify.js';
 export { baseUrl, described, httpUrl, secret } from './settings.js';
 export { maskSecret } from './masking.js';
 export type { HttpResponse } from './types.js';
+export { snippet, truncate } from './text.js';

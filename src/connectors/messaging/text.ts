@@ -1,15 +1,7 @@
 // Text helpers shared by the chat connectors: every limit is met by trimming, never by failing.
+import { truncate } from '../core/text.js';
 
-export const ELLIPSIS = '…';
-
-/** At most `max` UTF-16 units, ending with an ellipsis when cut; never splits a surrogate pair. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  if (max <= ELLIPSIS.length) return ELLIPSIS.slice(0, Math.max(0, max));
-  let cut = text.slice(0, max - ELLIPSIS.length);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut.trimEnd()}${ELLIPSIS}`;
-}
+export { ELLIPSIS, truncate } from '../core/text.js';
 
 /**
  * Escapes then fits in `max`: escaping can lengthen a text, so the raw text is cut until the
