@@ -27,8 +27,11 @@ export function defineConnector<S, A = undefined>(definition: ConnectorDefinitio
         if (!handler) throw new SkipDelivery(skipReason(definition, event.type));
         return handler(event, call);
       }),
-    ...(check ? { check: (dest, http, ctx) => drive(definition, dest, http, ctx, (call) => check(call)) } : {}),
-    ...(validate ? { validate: (event, dest, http, ctx) => drive(definition, dest, http, ctx, (call) => validate(event, call)) } : {}),
+    // What a check or the service's validator says is shown to people: it is masked like a failure.
+    ...(check ? { check: (dest, http, ctx) => drive(definition, dest, http, ctx, async (call) => http.redact(await check(call))) } : {}),
+    ...(validate
+      ? { validate: (event, dest, http, ctx) => drive(definition, dest, http, ctx, async (call) => (await validate(event, call)).map((m) => http.redact(m))) }
+      : {}),
   };
 }
 

@@ -154,3 +154,19 @@ describe('the connector engine', () => {
     ]);
   });
 });
+
+describe('what a check says', () => {
+  it('is masked like a failure', async () => {
+    const chatty = defineConnector<Settings>({
+      kind: 'chatty',
+      title: 'Chatty',
+      category: 'webhooks',
+      description: 'test connector',
+      settings,
+      defaultEvents: ['*'],
+      handlers: {},
+      check: async (call) => `signed in with ${call.settings.apiKey}`,
+    });
+    expect(await chatty.check!(dest(), createHttp(), memoryContext())).toBe('signed in with api-…cdef');
+  });
+});
