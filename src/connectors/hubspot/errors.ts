@@ -1,6 +1,18 @@
-import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
-import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
-import type { HttpResponse } from '../core/types.js';
+import {
+  AuthError,
+  isRetryableStatus,
+  parseRetryAfter,
+  PayloadValidationError,
+  PermanentError,
+  RetryableError,
+  snippet,
+  type Classification,
+  type ClassifyContext,
+  type ConnectorRequest,
+  type DeliveryError,
+  type HttpResponse,
+} from '../core/index.js';
+import type { HubspotSettings } from './settings.js';
 
 interface HubspotErrorBody {
   status?: string;
@@ -28,7 +40,7 @@ export function msUntilDailyReset(now: Date, timeZone?: string): number {
   return 86_400_000 - sinceMidnight + ONE_MINUTE;
 }
 
-export function errorBody(res: HttpResponse): HubspotErrorBody {
+function errorBody(res: HttpResponse): HubspotErrorBody {
   try {
     const body = res.json<unknown>();
     return body && typeof body === 'object' ? (body as HubspotErrorBody) : {};
@@ -37,16 +49,13 @@ export function errorBody(res: HttpResponse): HubspotErrorBody {
   }
 }
 
-function flat(text: string, max = 300): string {
-  const one = text.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max)}…` : one;
-}
+const flat = (text: string) => snippet(text, 300);
 
 /**
  * "Property values were not valid: [{…,"name":"vidhook_plan"}]": HubSpot nests the per-property
  * verdicts as JSON inside the message; name the property and its own message.
  */
-export function describeValidation(body: HubspotErrorBody): string {
+function describeValidation(body: HubspotErrorBody): string {
   const message = body.message ?? '';
   const nested = message.indexOf('[{');
   if (nested >= 0) {
@@ -65,8 +74,8 @@ export function describeValidation(body: HubspotErrorBody): string {
   return flat(`${Array.isArray(property) || typeof property === 'string' ? `property ${String(property)}: ` : ''}${first?.message ?? message}`);
 }
 
-/** What a HubSpot answer means: 429s by policy (DAILY waits for the reset), scopes, validation. */
-export function hubspotFailure(res: HttpResponse, action: string, now: Date, timeZone?: string): DeliveryError {
+/** What a HubSpot refusal means: 429s by policy (DAILY waits for the reset), scopes, validation. */
+function hubspotFailure(res: HttpResponse, action: string, now: Date, timeZone?: string): DeliveryError {
   const body = errorBody(res);
   const said = body.message ? `: ${flat(body.message)}` : res.body && !body.category ? `: ${flat(res.body)}` : '';
   const retryAfter = parseRetryAfter(res.headers['retry-after'], now.getTime());
@@ -104,4 +113,20 @@ export function hubspotFailure(res: HttpResponse, action: string, now: Date, tim
     return new PayloadValidationError(`HubSpot refused ${action}: ${describeValidation(body) || `HTTP 400${said}`}`, 400);
   }
   return new PermanentError(`HubSpot refused ${action} (HTTP ${res.status}${body.category ? ` ${body.category}` : ''})${said}`, res.status);
+}
+
+/** A record the request links to is gone (a remembered contact deleted or merged away since). */
+export class LinkedRecordGoneError extends PermanentError {}
+
+/** A request that links records (a note to its contact): there a "not found" names the linked record. */
+function linksRecords(request: ConnectorRequest): boolean {
+  return typeof request.json === 'object' && request.json !== null && 'associations' in request.json;
+}
+
+/** Every HubSpot answer: 2xx is ok, anything else the failure it means, named after `request.action`. */
+export function classifyHubspot(res: HttpResponse, { request, settings, now }: ClassifyContext<HubspotSettings>): Classification {
+  if (res.status >= 200 && res.status < 300) return 'ok';
+  const failure = hubspotFailure(res, request.action ?? `${request.method} ${new URL(request.url).pathname}`, now, settings.timeZone);
+  const gone = res.status === 404 || (res.status === 400 && /associat|not found|does not exist/i.test(failure.message));
+  return linksRecords(request) && gone ? new LinkedRecordGoneError(failure.message, res.status) : failure;
 }

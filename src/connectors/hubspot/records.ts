@@ -1,11 +1,13 @@
 import type { Envelope, User } from '../../events/index.js';
-import { clip, describeActivity, personName } from '../crm/activity.js';
+import { describeActivity, personName } from '../crm/activity.js';
+import { truncate } from '../core/index.js';
 import type { HubspotSettings } from './settings.js';
 
 /** Note → contact, HubSpot-defined. */
 export const NOTE_TO_CONTACT = 202;
 const NOTE_BODY_LIMIT = 65_536;
 
+/** The value at a configured dot path (`user.plan`) into the event data. */
 function at(data: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), data);
 }
@@ -44,5 +46,5 @@ export function noteBody(event: Envelope): string {
     }
     return escapeHtml(line);
   });
-  return clip(`<p><strong>${escapeHtml(activity.headline)}</strong></p><p>${lines.join('<br>')}</p>`, NOTE_BODY_LIMIT);
+  return truncate(`<p><strong>${escapeHtml(activity.headline)}</strong></p><p>${lines.join('<br>')}</p>`, NOTE_BODY_LIMIT);
 }

@@ -237,9 +237,9 @@ describe('hubspot connector', () => {
     expect(fake.requests).toHaveLength(0);
     expect(ctx.state.map.size).toBe(0);
     expect(lines(http)).toEqual([
-      'POST /crm/objects/2026-03/contacts/batch/upsert 201',
-      'POST /crm/objects/2026-03/contacts/batch/upsert 201',
-      'POST /crm/objects/2026-03/notes 201',
+      'POST /crm/objects/2026-03/contacts/batch/upsert 200',
+      'POST /crm/objects/2026-03/contacts/batch/upsert 200',
+      'POST /crm/objects/2026-03/notes 200',
     ]);
   });
 
