@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from '../../../src/connectors/core/errors.js';
 import { hubspot, type HubspotSettings } from '../../../src/connectors/hubspot/index.js';
-import { msUntilDailyReset } from '../../../src/connectors/hubspot/errors.js';
+import { LinkedRecordGoneError, msUntilDailyReset } from '../../../src/connectors/hubspot/errors.js';
 import { hubspotOrigin } from '../../../src/connectors/hubspot/host.js';
 import type { Destination } from '../../../src/connectors/core/types.js';
 import { createHttp, type RecordingHttp } from '../../../src/delivery/http.js';
@@ -241,6 +241,80 @@ describe('hubspot connector', () => {
       'POST /crm/objects/2026-03/contacts/batch/upsert 200',
       'POST /crm/objects/2026-03/notes 200',
     ]);
+  });
+
+  it('reads what it remembers in a dry run: a known contact gets only the note, a noted event nothing', async () => {
+    const ctx = memoryContext();
+    await hubspot.deliver(registered, destination(), createHttp(), ctx);
+    const remembered = new Map(ctx.state.map);
+    const dry = createHttp({ dryRun: true });
+    await hubspot.deliver(completed, destination(), dry, ctx);
+    expect(lines(dry)).toEqual(['POST /crm/objects/2026-03/notes 200']);
+    const [contact] = fake.contacts.values();
+    expect(JSON.parse(dry.exchanges[0].request.body!).associations[0].to.id).toBe(contact.id);
+    expect(ctx.state.map).toEqual(remembered);
+    expect(fake.requests).toHaveLength(1);
+
+    await hubspot.deliver(completed, destination(), createHttp(), ctx);
+    const dryAgain = createHttp({ dryRun: true });
+    await hubspot.deliver(completed, destination(), dryAgain, ctx);
+    expect(lines(dryAgain)).toEqual([]);
+  });
+
+  it('masks the token where HubSpot echoes it in a refusal, as the engine masks every message', async () => {
+    fake.injectOnce({ status: 409, body: { status: 'error', message: `Contact already exists for token ${TOKEN}`, category: 'CONFLICT' } });
+    const error = await hubspot.deliver(registered, destination(), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toBe('HubSpot refused the contact upsert (HTTP 409 CONFLICT): Contact already exists for token pat-eu1-…3e7a');
+
+    fake.injectOnce({ status: 403, body: { status: 'error', message: `token ${TOKEN} lacks scopes`, category: 'MISSING_SCOPES' } });
+    const refused = await hubspot.check!(destination(), createHttp(), memoryContext()).catch((e) => e);
+    expect(refused).toBeInstanceOf(AuthError);
+    expect(refused.message).toContain('HubSpot refused the contacts read (403: token pat-eu1-…3e7a lacks scopes)');
+    expect(refused.message).not.toContain(TOKEN);
+  });
+
+  it('serializes concurrent events of one user: one contact upsert, then notes on the remembered contact', async () => {
+    const ctx = memoryContext();
+    const videos = ['evt_a', 'evt_b', 'evt_c'].map((id) => event('video.completed', SAMPLES['video.completed'](), id));
+    const http = createHttp();
+    await Promise.all(videos.map((v) => hubspot.deliver(v, destination(), http, ctx)));
+    expect(lines(http)).toEqual([
+      'POST /crm/objects/2026-03/contacts/batch/upsert 200',
+      'POST /crm/objects/2026-03/notes 201',
+      'POST /crm/objects/2026-03/notes 201',
+      'POST /crm/objects/2026-03/notes 201',
+    ]);
+    expect(fake.contacts.size).toBe(1);
+    expect(fake.notes.size).toBe(3);
+  });
+
+  it('reads "not found" as a gone contact only for a request that links to it', async () => {
+    fake.injectOnce({ status: 404, body: { status: 'error', message: 'Not found', category: 'OBJECT_NOT_FOUND' } });
+    const upsert = await hubspot.deliver(registered, destination(), createHttp(), memoryContext()).catch((e) => e);
+    expect(upsert).toBeInstanceOf(PermanentError);
+    expect(upsert).not.toBeInstanceOf(LinkedRecordGoneError);
+    expect(upsert.message).toBe('HubSpot refused the contact upsert (HTTP 404 OBJECT_NOT_FOUND): Not found');
+
+    // A remembered contact that is gone, and no email to find it again by: the refusal stands.
+    const ctx = memoryContext();
+    await ctx.state.set('contact:usr_x', '999');
+    const anonymous = event('video.completed', { video: { id: 'v', title: 'T', url: 'https://v.example/v.mp4' }, user: { id: 'usr_x' } }, 'evt_anon');
+    const note = await hubspot.deliver(anonymous, destination(), createHttp(), ctx).catch((e) => e);
+    expect(note).toBeInstanceOf(LinkedRecordGoneError);
+    expect(note.message).toBe('HubSpot refused the note: One or more associations are invalid: contact 999 was not found');
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('adds a note for a custom event that names a user, and says why it skips session events', async () => {
+    const shared = event('video.shared', { user: { id: 'usr_8f3k2m', email: 'maya.chen@example.com' }, channel: 'email' }, 'evt_shared');
+    const http = createHttp();
+    await hubspot.deliver(shared, destination(), http, memoryContext());
+    expect(lines(http)).toEqual(['POST /crm/objects/2026-03/contacts/batch/upsert 200', 'POST /crm/objects/2026-03/notes 201']);
+    expect([...fake.notes.values()][0].properties.hs_note_body).toMatch(/^<p><strong>vidhook event: video\.shared<\/strong><\/p>/);
+    await expect(hubspot.deliver(event('session.ended', SAMPLES['session.ended']()), destination(), createHttp(), memoryContext())).rejects.toThrow(
+      "session events are not sent to HubSpot: they would flood the contact's timeline",
+    );
   });
 
   it('checks the token with a one-record read', async () => {
