@@ -8,10 +8,11 @@ export interface Download {
 
 /**
  * Fetches a media file named in an event (trusted by SPEC §7) through the http door, with a size
- * cap, and refuses content types the caller does not accept.
+ * cap, and refuses content types the caller does not accept. A ported connector passes its
+ * `call.send` (unauthorized) as `request`, so the answer is classified like every other.
  */
 export async function downloadFile(
-  http: Http,
+  http: Pick<Http, 'request'>,
   url: string,
   options: { maxBytes: number; accept: readonly string[]; what: string; dryRunType: string },
 ): Promise<Download> {

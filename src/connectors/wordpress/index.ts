@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import type { Envelope, Video } from '../../events/index.js';
-import { PayloadValidationError, SkipDelivery } from '../core/errors.js';
-import { described, httpUrl, secret } from '../core/settings.js';
+import { defineConnector, described, httpUrl, PayloadValidationError, secret, type Call, type TypedEvent } from '../core/index.js';
 import { renderTemplate, templateProblem, templateVariables, unsafeMarkup, TemplateError } from '../templates.js';
-import type { Connector, DeliveryContext, Destination, Http } from '../core/types.js';
 import { classifyVideoUrl, httpUrlOrUndefined } from '../video-links.js';
-import { errorBody, wordPressFailure, WordPressApi } from './api.js';
+import { basicCredentials, classifyAnswer, PostGoneError, rest, restJson } from './api.js';
 import { videoBlock } from './blocks.js';
 import { posterMediaId } from './poster.js';
 import { termIds } from './terms.js';
@@ -61,18 +58,7 @@ const settings = z.object({
 
 export type WordPressSettings = z.output<typeof settings>;
 
-const SKIP_REASONS: Record<string, string> = {
-  'video.generated': 'WordPress posts are created when the video is completed',
-  'video.failed': 'a failed video has nothing to post',
-  'user.registered': 'user events do not become WordPress posts',
-  'session.started': 'session events do not become WordPress posts',
-  'session.ended': 'session events do not become WordPress posts',
-};
-
-function api(dest: Destination<WordPressSettings>, http: Http, ctx: DeliveryContext): WordPressApi {
-  const { siteUrl, username, appPassword } = dest.settings;
-  return new WordPressApi({ siteUrl, username, appPassword }, http, ctx);
-}
+type WordPressCall = Call<WordPressSettings>;
 
 async function render(source: string, variables: Record<string, unknown>, setting: string): Promise<string> {
   let out: string;
@@ -95,8 +81,10 @@ interface PostFields {
   featured_media?: number;
 }
 
-async function postFields(event: Envelope, video: Video, s: WordPressSettings, wp: WordPressApi, http: Http, ctx: DeliveryContext): Promise<PostFields> {
-  const link = classifyVideoUrl(video.url ?? '');
+async function postFields(event: TypedEvent<'video.completed'>, call: WordPressCall): Promise<PostFields> {
+  const { video } = event.data;
+  const s = call.settings;
+  const link = classifyVideoUrl(video.url);
   if (!link) throw new PayloadValidationError('video.url must be an http(s) URL');
   const poster = httpUrlOrUndefined(video.thumbnailUrl);
   const block = videoBlock(link, { poster, width: video.width, height: video.height });
@@ -106,9 +94,9 @@ async function postFields(event: Envelope, video: Video, s: WordPressSettings, w
   if (!title) throw new PayloadValidationError('titleTemplate renders an empty title');
   const content = await render(s.contentTemplate ?? DEFAULT_CONTENT_TEMPLATE, variables, 'contentTemplate');
 
-  const categories = await termIds(wp, 'categories', s.categories ?? []);
-  const tags = await termIds(wp, 'tags', [...(s.tags ?? []), ...(s.videoTags ? (video.tags ?? []) : [])]);
-  const featured = s.featuredImage !== false && poster ? await posterMediaId(wp, http, ctx, video, poster) : undefined;
+  const categories = await termIds(call, 'categories', s.categories ?? []);
+  const tags = await termIds(call, 'tags', [...(s.tags ?? []), ...(s.videoTags ? (video.tags ?? []) : [])]);
+  const featured = s.featuredImage !== false && poster ? await posterMediaId(call, video, poster) : undefined;
   // Empty lists are left out: WordPress then keeps its default category, and an update keeps an editor's terms.
   return {
     title,
@@ -120,15 +108,36 @@ async function postFields(event: Envelope, video: Video, s: WordPressSettings, w
 }
 
 /** Updates the post remembered for this video; false when it no longer exists. */
-async function updatePost(wp: WordPressApi, postId: string, fields: PostFields): Promise<boolean> {
-  // The status is left alone: an editor may have published the draft meanwhile.
-  const res = await wp.call({ method: 'POST', route: `/wp/v2/posts/${postId}`, json: fields, dryRunBody: { id: Number(postId) } });
-  if (res.status >= 200 && res.status < 300) return true;
-  if (res.status === 404 && errorBody(res)?.code === 'rest_post_invalid_id') return false;
-  throw wordPressFailure(res, `update post ${postId}`, wp.username);
+async function updatePost(call: WordPressCall, postId: string, fields: PostFields): Promise<boolean> {
+  try {
+    // The status is left alone: an editor may have published the draft meanwhile.
+    await rest(call, { method: 'POST', route: `/wp/v2/posts/${postId}`, json: fields, action: `the update of post ${postId}` });
+    return true;
+  } catch (err) {
+    if (err instanceof PostGoneError) return false;
+    throw err;
+  }
 }
 
-export const wordpress: Connector<WordPressSettings> = {
+/** One post per video: created once, updated by later deliveries of the same video. */
+async function publishVideo(event: TypedEvent<'video.completed'>, call: WordPressCall): Promise<void> {
+  const fields = await postFields(event, call);
+  const key = `post:${event.data.video.id}`;
+  const existing = await call.state.get(key);
+  if (existing && (await updatePost(call, existing, fields))) return;
+
+  const created = await restJson<{ id: number }>(call, {
+    method: 'POST',
+    route: '/wp/v2/posts',
+    json: { ...fields, status: call.settings.status ?? 'draft' },
+    action: 'the post creation',
+  });
+  await call.state.set(key, String(created.id));
+}
+
+const NOT_POSTS = 'session events do not become WordPress posts';
+
+export const wordpress = defineConnector<WordPressSettings>({
   kind: 'wordpress',
   title: 'WordPress',
   category: 'cms',
@@ -136,34 +145,32 @@ export const wordpress: Connector<WordPressSettings> = {
   settings,
   defaultEvents: ['video.completed'],
   limits: { concurrency: 2, perSecond: 5 },
+  // WordPress accepts the password with or without its spaces; the Basic value carries it too.
+  secrets: (s) => [s.appPassword.replace(/\s+/g, ''), basicCredentials(s)],
+  authorize: { headers: (s) => ({ authorization: `Basic ${basicCredentials(s)}` }) },
+  classify: classifyAnswer,
 
-  async deliver(event, dest, http, ctx) {
-    if (event.type !== 'video.completed') {
-      throw new SkipDelivery(SKIP_REASONS[event.type] ?? `the WordPress connector does not map ${event.type}`);
-    }
-    const video = (event.data as { video?: Video }).video;
-    if (!video?.id) throw new PayloadValidationError('video.id is required');
-
-    const wp = api(dest, http, ctx);
-    const fields = await postFields(event, video, dest.settings, wp, http, ctx);
-    const key = `post:${video.id}`;
-    const existing = await ctx.state.get(key);
-    if (existing && (await updatePost(wp, existing, fields))) return;
-
-    const created = await wp.expect<{ id: number }>(
-      { method: 'POST', route: '/wp/v2/posts', json: { ...fields, status: dest.settings.status ?? 'draft' }, dryRunStatus: 201, dryRunBody: { id: 0 } },
-      'create posts',
-    );
-    if (!http.dryRun) await ctx.state.set(key, String(created.id));
+  handlers: {
+    // Two deliveries of one video (a retry racing a resend) must not both create a post or upload the poster.
+    'video.completed': (event, call) => call.serialized(`video:${event.data.video.id}`, () => publishVideo(event, call)),
+  },
+  skipped: {
+    'video.generated': 'WordPress posts are created when the video is completed',
+    'video.failed': 'a failed video has nothing to post',
+    'user.registered': 'user events do not become WordPress posts',
+    'session.started': NOT_POSTS,
+    'session.ended': NOT_POSTS,
   },
 
-  async check(dest, http, ctx) {
-    const me = await api(dest, http, ctx).expect<{ name?: string; slug?: string; roles?: string[] }>(
-      { method: 'GET', route: '/wp/v2/users/me', query: { context: 'edit' }, dryRunBody: { name: dest.settings.username } },
-      'read the current user',
-    );
+  async check(call) {
+    const me = await restJson<{ name?: string; slug?: string; roles?: string[] }>(call, {
+      method: 'GET',
+      route: '/wp/v2/users/me',
+      query: { context: 'edit' },
+      action: 'the check of the current user',
+    });
     const roles = me.roles?.length ? ` (${me.roles.join(', ')})` : '';
-    return `signed in to ${dest.settings.siteUrl} as ${me.name ?? me.slug ?? dest.settings.username}${roles}`;
+    return `signed in to ${call.settings.siteUrl} as ${me.name ?? me.slug ?? call.settings.username}${roles}`;
   },
 
   warnings(s) {
@@ -174,4 +181,4 @@ export const wordpress: Connector<WordPressSettings> = {
     if (s.status === 'publish') out.push('status publish makes every completed video public at once');
     return out;
   },
-};
+});

@@ -1,4 +1,5 @@
-import { errorBody, wordPressFailure, type WordPressApi } from './api.js';
+import type { Call } from '../core/index.js';
+import { restJson, TermExistsError, type SiteAccess } from './api.js';
 
 export type Taxonomy = 'categories' | 'tags';
 
@@ -20,26 +21,37 @@ export function decodeEntities(text: string): string {
 
 const same = (a: string, b: string) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0;
 
-async function termId(wp: WordPressApi, taxonomy: Taxonomy, name: string): Promise<number> {
-  const found = await wp.expect<Term[]>(
-    { method: 'GET', route: `/wp/v2/${taxonomy}`, query: { search: name, per_page: '100', _fields: 'id,name' }, dryRunBody: [] },
-    `look up the ${taxonomy} "${name}"`,
-  );
+async function termId(call: Call<SiteAccess>, taxonomy: Taxonomy, name: string): Promise<number> {
+  const term = taxonomy === 'tags' ? 'tag' : 'category';
+  const found = await restJson<Term[]>(call, {
+    method: 'GET',
+    route: `/wp/v2/${taxonomy}`,
+    query: { search: name, per_page: '100', _fields: 'id,name' },
+    action: `the lookup of the ${term} "${name}"`,
+  });
   const match = Array.isArray(found) ? found.find((t) => same(decodeEntities(t.name), name)) : undefined;
   if (match) return match.id;
 
-  const res = await wp.call({ method: 'POST', route: `/wp/v2/${taxonomy}`, json: { name }, dryRunStatus: 201, dryRunBody: { id: 0, name } });
-  if (res.status === 201 || res.status === 200) return res.json<Term>().id;
-  // Created meanwhile by someone else: WordPress names the existing term.
-  const body = errorBody(res);
-  if (body?.code === 'term_exists' && typeof body.data?.term_id === 'number') return body.data.term_id;
-  throw wordPressFailure(res, `create the ${taxonomy === 'tags' ? 'tag' : 'category'} "${name}"`, wp.username);
+  try {
+    const created = await restJson<Term>(call, {
+      method: 'POST',
+      route: `/wp/v2/${taxonomy}`,
+      json: { name },
+      action: `the creation of the ${term} "${name}"`,
+      dryRunBody: { id: 0, name },
+    });
+    return created.id;
+  } catch (err) {
+    // Created meanwhile by someone else: WordPress names the existing term.
+    if (err instanceof TermExistsError) return err.termId;
+    throw err;
+  }
 }
 
 /** Term ids for names, creating the missing terms. */
-export async function termIds(wp: WordPressApi, taxonomy: Taxonomy, names: readonly string[]): Promise<number[]> {
+export async function termIds(call: Call<SiteAccess>, taxonomy: Taxonomy, names: readonly string[]): Promise<number[]> {
   const unique = [...new Map(names.map((n) => [n.toLowerCase(), n])).values()];
   const ids: number[] = [];
-  for (const name of unique) ids.push(await termId(wp, taxonomy, name));
+  for (const name of unique) ids.push(await termId(call, taxonomy, name));
   return [...new Set(ids)];
 }
