@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { wordpress, type WordPressSettings } from '../../../src/connectors/wordpress/index.js';
-import { AuthError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from '../../../src/connectors/core/errors.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import { AuthError, EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from '../../../src/connectors/core/errors.js';
+import type { Destination, HttpResponse } from '../../../src/connectors/core/types.js';
+import { TermExistsError } from '../../../src/connectors/wordpress/api.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';
 import { memoryContext } from '../../helpers/context.js';
@@ -325,6 +326,115 @@ https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1
     expect(post.featured_media).toBe([...site.media.keys()][0]);
     const upload = http.exchanges.find((x) => x.request.url.endsWith('/wp/v2/media'))!;
     expect(upload.request.body).toBe(`[${png.length} bytes of image/png]`);
+  });
+
+  it('masks the application password in an error message that echoes it', async () => {
+    await start();
+    const token = Buffer.from(`editor:${APP_PASSWORD}`).toString('base64');
+    const spaceless = APP_PASSWORD.replace(/ /g, '');
+    site.failNext(1, 400, {
+      code: 'rest_invalid_param',
+      message: `Rejected ${APP_PASSWORD} / ${spaceless} / Basic ${token}`,
+      data: { status: 400, params: { password: spaceless } },
+    });
+    const error = await wordpress.deliver(completed(), destination({ featuredImage: false, categories: ['AI'] }), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(PayloadValidationError);
+    expect(error.message).toMatch(/rest_invalid_param/);
+    for (const secret of [APP_PASSWORD, spaceless, token]) expect(error.message).not.toContain(secret);
+  });
+
+  it('shows in a dry run the update a real run would make, reading but not writing the state', async () => {
+    await start();
+    const ctx = memoryContext();
+    await wordpress.deliver(completed(), destination(), createHttp(), ctx);
+    const [postId] = site.posts.keys();
+    const remembered = new Map(ctx.state.map);
+    const sent = site.requests.length;
+
+    const http = createHttp({ dryRun: true });
+    await wordpress.deliver(completed({ title: 'Launch teaser (final cut)' }), destination(), http, ctx);
+    expect(site.requests).toHaveLength(sent);
+    expect(http.exchanges.map((e) => `${e.request.method} ${new URL(e.request.url).pathname}`)).toEqual([`POST /wp-json/wp/v2/posts/${postId}`]);
+    expect(ctx.state.map).toEqual(remembered);
+  });
+
+  it('keeps to the remembered ?rest_route= style in a dry run', async () => {
+    await start({ prettyPermalinks: false });
+    const ctx = memoryContext();
+    await ctx.state.set('route-style', 'query');
+    const http = createHttp({ dryRun: true });
+    await wordpress.deliver(completed(), destination({ categories: ['AI'] }), http, ctx);
+    const rest = http.exchanges.filter((e) => !e.request.url.includes('/cdn/'));
+    expect(rest.length).toBeGreaterThan(2);
+    for (const e of rest) expect(e.request.url).toMatch(/\/\?rest_route=\/wp\/v2\//);
+  });
+
+  it('makes one post and one upload when two deliveries of the same video race', async () => {
+    await start();
+    const ctx = memoryContext();
+    await Promise.all([
+      wordpress.deliver(completed(), destination(), createHttp(), ctx),
+      wordpress.deliver(completed({ title: 'Launch teaser (final cut)' }), destination(), createHttp(), ctx),
+    ]);
+    expect(site.posts.size).toBe(1);
+    expect(site.media.size).toBe(1);
+    expect([...site.posts.values()][0].title).toBe('Launch teaser (final cut)');
+  });
+
+  it('fetches the poster without the site credentials', async () => {
+    await start();
+    await wordpress.deliver(completed(), destination(), createHttp(), memoryContext());
+    const download = site.requests.find((r) => r.url.startsWith('/cdn/'))!;
+    expect(download.headers).not.toHaveProperty('authorization');
+  });
+
+  it('fails the delivery, not the destination, for a poster that is not there', async () => {
+    await start();
+    const error = await wordpress
+      .deliver(completed({ thumbnailUrl: `${site.origin}/cdn/missing.jpg` }), destination(), createHttp(), memoryContext())
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).not.toBeInstanceOf(EndpointGoneError);
+    expect(error.message).toMatch(/poster download .*missing\.jpg failed \(HTTP 404\)/);
+    expect(site.posts.size).toBe(0);
+  });
+
+  describe('classify', () => {
+    const settings = () => wordpress.settings.parse({ siteUrl: 'https://blog.example.com', username: 'editor', appPassword: APP_PASSWORD });
+    function answer(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      const type = typeof body === 'string' ? 'text/html' : 'application/json';
+      return { status, headers: { 'content-type': type, ...headers }, body: text, bytes: Buffer.from(text), json: <T>() => JSON.parse(text) as T };
+    }
+    const classify = (res: HttpResponse, url: string, action = 'the step') =>
+      wordpress.definition.classify!(res, { settings: settings(), request: { method: 'GET', url, action }, now: new Date() });
+
+    it.each([
+      [410, PermanentError],
+      [404, PermanentError],
+      [503, RetryableError],
+      [429, RetryableError],
+    ] as const)('reads a %i from another host as a failure of this delivery only', (status, kind) => {
+      const verdict = classify(answer(status, 'nope'), 'https://cdn.example.com/poster.jpg', 'the poster download');
+      expect(verdict).toBeInstanceOf(kind);
+      expect(verdict).not.toBeInstanceOf(EndpointGoneError);
+      expect((verdict as Error).message).toMatch(/^the poster download failed/);
+    });
+
+    it('gives the existing term id from a term_exists answer', () => {
+      const verdict = classify(
+        answer(400, { code: 'term_exists', message: 'A term with the name provided already exists.', data: { status: 400, term_id: 42 } }),
+        'https://blog.example.com/wp-json/wp/v2/tags',
+      );
+      expect(verdict).toBeInstanceOf(TermExistsError);
+      expect((verdict as TermExistsError).termId).toBe(42);
+    });
+
+    it('names the step that failed', () => {
+      const verdict = classify(answer(503, { code: 'maintenance', message: 'Briefly unavailable' }), 'https://blog.example.com/?rest_route=/wp/v2/posts', 'the post creation');
+      expect(verdict).toBeInstanceOf(RetryableError);
+      expect((verdict as Error).message).toBe('WordPress could not complete the post creation (maintenance: Briefly unavailable)');
+    });
   });
 
   it('warns about a plain-http site and immediate publishing', () => {
