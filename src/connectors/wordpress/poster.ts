@@ -1,5 +1,5 @@
 import { downloadFile } from '../binary-download.js';
-import type { Call } from '../core/index.js';
+import type { Call, ConnectorRequest } from '../core/index.js';
 import { fileNameFrom } from '../video-links.js';
 import { restJson, type SiteAccess } from './api.js';
 
@@ -22,7 +22,9 @@ export async function posterMediaId(call: Call<SiteAccess>, video: { id: string 
   if (kept) return Number(kept);
 
   // The poster lives on the video CDN: it is fetched without the site's credentials.
-  const download = { request: (request: Parameters<typeof call.send>[0]) => call.send({ ...request, authorize: false, action: `the poster download ${posterUrl}` }) };
+  const download = {
+    request: (request: ConnectorRequest) => call.send({ ...request, authorize: false, action: `the poster download ${posterUrl}` }),
+  };
   const file = await downloadFile(download, posterUrl, {
     maxBytes: MAX_POSTER_BYTES,
     accept: Object.keys(POSTER_TYPES),
