@@ -21,6 +21,7 @@ export function defineConnector<S, A = undefined>(definition: ConnectorDefinitio
     defaultEvents: definition.defaultEvents,
     limits: definition.limits,
     warnings: definition.warnings,
+    secretValues: (settings) => secretsIn(definition, settings),
     deliver: (event, dest, http, ctx) =>
       drive(definition, dest, http, ctx, (call) => {
         const handler = handlerFor(definition, event.type);
@@ -33,6 +34,11 @@ export function defineConnector<S, A = undefined>(definition: ConnectorDefinitio
       ? { validate: (event, dest, http, ctx) => drive(definition, dest, http, ctx, async (call) => (await validate(event, call)).map((m) => http.redact(m))) }
       : {}),
   };
+}
+
+function secretsIn<S, A>(definition: ConnectorDefinition<S, A>, settings: S): string[] {
+  const derived = (definition.secrets?.(settings) ?? []).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return [...secretValuesOf(definition.settings, settings), ...derived];
 }
 
 function handlerFor<S, A>(definition: ConnectorDefinition<S, A>, type: string): Handler<S, Envelope, A> | undefined {
@@ -91,8 +97,7 @@ class EngineCall<S, A> implements Call<S, A> {
     this.settings = dest.settings;
     this.dryRun = http.dryRun;
     this.state = http.dryRun ? readOnly(ctx.state) : ctx.state;
-    for (const value of secretValuesOf(definition.settings, dest.settings)) this.addSecret(value);
-    for (const value of definition.secrets?.(dest.settings) ?? []) this.addSecret(value);
+    for (const value of secretsIn(definition, dest.settings)) this.addSecret(value);
     // A dry run mints its own (pretend) session rather than use or keep a real one.
     if (definition.authorize?.mint && !http.dryRun) this.sessionKey = sessionKey(definition.kind, dest.name, dest.settings);
   }

@@ -77,6 +77,8 @@ export interface Connector<S = Record<string, unknown>> {
   settings: z.ZodObject<z.ZodRawShape> & z.ZodType<S>;
   defaultEvents: string[];
   deliver(event: Envelope, dest: ConnectorTarget<S>, http: Http, ctx: DeliveryContext): Promise<void>;
+  /** Every credential in these settings: the secret ones and those derived from others (a URL's token part). */
+  secretValues(settings: S): string[];
   /** A cheap credentials check for `destinations test` and `doctor`. */
   check?(dest: ConnectorTarget<S>, http: Http, ctx: DeliveryContext): Promise<string | void>;
   /** Asks the service to validate the event without recording it (GA4's debug endpoint); returns its messages. */
