@@ -1,7 +1,15 @@
-import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
-import { AuthError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
-import type { Http, HttpResponse } from '../core/types.js';
-import { shopifyToken, usesClientCredentials, type ShopifyCredentials } from './token.js';
+import {
+  AuthError,
+  isRetryableStatus,
+  parseRetryAfter,
+  PermanentError,
+  RetryableError,
+  type Classification,
+  type ConnectorRequest,
+  type DeliveryError,
+  type HttpResponse,
+} from '../core/index.js';
+import { graphqlUrl, usesClientCredentials, type ShopifyCall, type ShopifySettings } from './settings.js';
 
 export interface ThrottleStatus {
   maximumAvailable?: number;
@@ -9,8 +17,8 @@ export interface ThrottleStatus {
   restoreRate?: number;
 }
 
-interface GraphqlAnswer<T> {
-  data?: T;
+interface GraphqlAnswer {
+  data?: Record<string, unknown> | null;
   errors?: Array<{ message?: string; extensions?: { code?: string } }> | string;
   extensions?: { cost?: { requestedQueryCost?: number; actualQueryCost?: number | null; throttleStatus?: ThrottleStatus } };
 }
@@ -19,14 +27,6 @@ export interface UserError {
   field?: string[] | null;
   message?: string;
   code?: string | null;
-}
-
-export interface ShopifyEndpoint {
-  origin: string;
-  apiVersion: string;
-  credentials: ShopifyCredentials;
-  /** Names the destination's token in the in-memory cache. */
-  cacheKey: string;
 }
 
 /**
@@ -45,16 +45,45 @@ export function userErrorText(errors: readonly UserError[]): string {
   return errors.map((e) => `${e.field?.length ? `${e.field.join('.')}: ` : ''}${e.message ?? 'invalid'}${e.code ? ` (${e.code})` : ''}`).join('; ');
 }
 
-/** userErrors (and mediaUserErrors) arrive with HTTP 200; any is a permanent failure naming the field. */
-export function assertNoUserErrors(payload: { userErrors?: UserError[]; mediaUserErrors?: UserError[] } | null | undefined, mutation: string): void {
-  const errors = [...(payload?.userErrors ?? []), ...(payload?.mediaUserErrors ?? [])];
-  if (errors.length) throw new PermanentError(`Shopify ${mutation} failed: ${userErrorText(errors)}`);
+/** A mutation refused its input (userErrors or mediaUserErrors, with HTTP 200): final, naming each field. */
+export class ShopifyUserErrors extends PermanentError {
+  constructor(
+    readonly mutation: string,
+    readonly errors: readonly UserError[],
+  ) {
+    super(`Shopify ${mutation} failed: ${userErrorText(errors)}`);
+  }
 }
 
-function httpFailure(res: HttpResponse, detail: string): DeliveryError {
+/**
+ * One Admin API request. A dry run answers `dryRunData` (what the handler reads next), or empty
+ * data: an answer without `data` is a failure.
+ */
+export function graphqlRequest(settings: ShopifySettings, action: string, query: string, variables: Record<string, unknown>, dryRunData: unknown = {}): ConnectorRequest {
+  return {
+    method: 'POST',
+    url: graphqlUrl(settings),
+    headers: { accept: 'application/json' },
+    json: { query, variables },
+    action,
+    dryRunResponse: { status: 200, body: { data: dryRunData } },
+  };
+}
+
+/** Runs a query or mutation and answers its data; every failure, userErrors included, is thrown by classify. */
+export async function runGraphql<T>(call: ShopifyCall, action: string, query: string, variables: Record<string, unknown>, dryRunData?: T): Promise<T> {
+  const answer = await call.sendJson<{ data: T }>(graphqlRequest(call.settings, action, query, variables, dryRunData));
+  return answer.data;
+}
+
+function httpFailure(res: HttpResponse, detail: string, action: string, settings: ShopifySettings): DeliveryError {
   switch (res.status) {
     case 401:
-      return new AuthError(`Shopify refused the access token (HTTP 401${detail}): check accessToken, or clientId and clientSecret`, 401);
+      // Only a minted token is worth minting again: the engine sends once more on a 401 AuthError.
+      return new AuthError(
+        `Shopify refused the access token (HTTP 401${detail}): check accessToken, or clientId and clientSecret`,
+        usesClientCredentials(settings) ? 401 : undefined,
+      );
     case 402:
       return new PermanentError('the Shopify shop is frozen or unpaid (HTTP 402)', 402);
     case 403:
@@ -66,85 +95,60 @@ function httpFailure(res: HttpResponse, detail: string): DeliveryError {
   }
   if (isRetryableStatus(res.status)) {
     const after = parseRetryAfter(res.headers['retry-after']) ?? (res.status === 429 ? 1000 : undefined);
-    return new RetryableError(`Shopify answered HTTP ${res.status}${detail}`, after, res.status);
+    return new RetryableError(`Shopify answered HTTP ${res.status} to ${action}${detail}`, after, res.status);
   }
-  return new PermanentError(`Shopify answered HTTP ${res.status}${detail}`, res.status);
+  return new PermanentError(`Shopify answered HTTP ${res.status} to ${action}${detail}`, res.status);
 }
 
-function errorsOf(answer: GraphqlAnswer<unknown>): Array<{ message: string; code?: string }> {
+function errorsOf(answer: GraphqlAnswer): Array<{ message: string; code?: string }> {
   if (typeof answer.errors === 'string') return [{ message: answer.errors }];
   return (answer.errors ?? []).map((e) => ({ message: e.message ?? 'error', code: e.extensions?.code }));
 }
 
-export class ShopifyGraphql {
-  /** The version Shopify actually served (it falls forward from unsupported ones). */
-  servedVersion?: string;
-  private token?: string;
-
-  constructor(
-    private readonly endpoint: ShopifyEndpoint,
-    private readonly http: Http,
-    private readonly now: () => Date,
-  ) {}
-
-  get url(): string {
-    return `${this.endpoint.origin}/admin/api/${this.endpoint.apiVersion}/graphql.json`;
+/** The first mutation in the data that answers userErrors (or mediaUserErrors). */
+function userErrorsIn(data: Record<string, unknown>): ShopifyUserErrors | undefined {
+  for (const [mutation, payload] of Object.entries(data)) {
+    if (!payload || typeof payload !== 'object') continue;
+    const { userErrors, mediaUserErrors } = payload as { userErrors?: UserError[] | null; mediaUserErrors?: UserError[] | null };
+    const errors = [...(userErrors ?? []), ...(mediaUserErrors ?? [])];
+    if (errors.length) return new ShopifyUserErrors(mutation, errors);
   }
+  return undefined;
+}
 
-  async run<T>(query: string, variables: Record<string, unknown>, dryRunData: T): Promise<T> {
-    const { credentials, cacheKey, origin } = this.endpoint;
-    this.token ??= await shopifyToken(credentials, cacheKey, origin, this.http, this.now());
-    let res = await this.post(this.token, query, variables, dryRunData);
-    if (res.status === 401 && usesClientCredentials(credentials)) {
-      this.token = await shopifyToken(credentials, cacheKey, origin, this.http, this.now(), true);
-      res = await this.post(this.token, query, variables, dryRunData);
-    }
-    this.servedVersion = res.headers['x-shopify-api-version'] ?? this.servedVersion;
-
-    let answer: GraphqlAnswer<T> | undefined;
-    try {
-      answer = res.json<GraphqlAnswer<T>>();
-    } catch {
-      answer = undefined;
-    }
-    const errors = answer ? errorsOf(answer) : [];
-    const throttled = errors.find((e) => e.code === 'THROTTLED');
-    if (throttled || (res.status === 429 && answer?.extensions?.cost)) {
-      const cost = answer?.extensions?.cost;
-      const status = cost?.throttleStatus;
-      const after = throttleDelayMs(cost?.requestedQueryCost, status);
-      throw new RetryableError(
-        `Shopify throttled the request (cost ${cost?.requestedQueryCost ?? '?'}, ${status?.currentlyAvailable ?? '?'} of ${status?.maximumAvailable ?? '?'} points available, restoring ${status?.restoreRate ?? '?'}/s)`,
-        after,
-        res.status,
-        { rateLimited: true },
-      );
-    }
-    if (res.status !== 200) {
-      const detail = errors.length ? `: ${errors.map((e) => e.message).join('; ')}` : '';
-      throw httpFailure(res, detail);
-    }
-    if (!answer) throw new PermanentError('Shopify answered with a body that is not JSON', res.status);
-    if (errors.length) {
-      const text = errors.map((e) => `${e.message}${e.code ? ` (${e.code})` : ''}`).join('; ');
-      if (errors.some((e) => e.code === 'INTERNAL_SERVER_ERROR')) throw new RetryableError(`Shopify failed internally: ${text}`, undefined, res.status);
-      if (errors.some((e) => e.code === 'ACCESS_DENIED')) {
-        throw new PermanentError(`Shopify denied access: ${text} (the app needs the read_products and write_products scopes)`);
-      }
-      throw new PermanentError(`Shopify rejected the request: ${text}`);
-    }
-    if (answer.data === undefined || answer.data === null) throw new PermanentError('Shopify answered without data');
-    return answer.data;
+/**
+ * What an Admin API answer means. Throttling usually comes with HTTP 200 and is read from the
+ * body; so are GraphQL errors and userErrors.
+ */
+export function graphqlAnswer(res: HttpResponse, settings: ShopifySettings, action: string): Classification {
+  let answer: GraphqlAnswer | undefined;
+  try {
+    answer = res.json<GraphqlAnswer>() ?? undefined;
+  } catch {
+    answer = undefined;
   }
-
-  private post(token: string, query: string, variables: Record<string, unknown>, dryRunData: unknown): Promise<HttpResponse> {
-    return this.http.request({
-      method: 'POST',
-      url: this.url,
-      headers: { 'x-shopify-access-token': token, accept: 'application/json' },
-      json: { query, variables },
-      acceptStatus: () => true,
-      dryRunResponse: { status: 200, body: { data: dryRunData } },
-    });
+  const errors = answer ? errorsOf(answer) : [];
+  const throttled = errors.some((e) => e.code === 'THROTTLED');
+  if (throttled || (res.status === 429 && answer?.extensions?.cost)) {
+    const cost = answer?.extensions?.cost;
+    const status = cost?.throttleStatus;
+    return new RetryableError(
+      `Shopify throttled ${action} (cost ${cost?.requestedQueryCost ?? '?'}, ${status?.currentlyAvailable ?? '?'} of ${status?.maximumAvailable ?? '?'} points available, restoring ${status?.restoreRate ?? '?'}/s)`,
+      throttleDelayMs(cost?.requestedQueryCost, status),
+      res.status,
+      { rateLimited: true },
+    );
   }
+  if (res.status !== 200) return httpFailure(res, errors.length ? `: ${errors.map((e) => e.message).join('; ')}` : '', action, settings);
+  if (!answer) return new PermanentError(`Shopify answered ${action} with a body that is not JSON`, res.status);
+  if (errors.length) {
+    const text = errors.map((e) => `${e.message}${e.code ? ` (${e.code})` : ''}`).join('; ');
+    if (errors.some((e) => e.code === 'INTERNAL_SERVER_ERROR')) return new RetryableError(`Shopify failed internally: ${text}`, undefined, res.status);
+    if (errors.some((e) => e.code === 'ACCESS_DENIED')) {
+      return new PermanentError(`Shopify denied access: ${text} (the app needs the read_products and write_products scopes)`);
+    }
+    return new PermanentError(`Shopify rejected ${action}: ${text}`);
+  }
+  if (!answer.data) return new PermanentError(`Shopify answered ${action} without data`);
+  return userErrorsIn(answer.data) ?? 'ok';
 }

@@ -1,11 +1,21 @@
 import type { Video } from '../../events/index.js';
-import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
 import { downloadFile } from '../binary-download.js';
-import { PayloadValidationError, PermanentError, RetryableError } from '../core/errors.js';
-import type { DeliveryContext, Http } from '../core/types.js';
+import {
+  isRetryableStatus,
+  parseRetryAfter,
+  PayloadValidationError,
+  PermanentError,
+  RetryableError,
+  snippet,
+  type Classification,
+  type ConnectorRequest,
+  type HttpResponse,
+} from '../core/index.js';
+import type { Http } from '../core/types.js';
 import { classifyVideoUrl, fileNameFrom } from '../video-links.js';
-import { assertNoUserErrors, userErrorText, type ShopifyGraphql, type UserError } from './graphql.js';
+import { runGraphql, ShopifyUserErrors, userErrorText } from './graphql.js';
 import { multipartBody } from './multipart.js';
+import { DEFAULT_MAX_VIDEO_MB, type ShopifyCall } from './settings.js';
 
 const STAGED_UPLOADS_CREATE = `mutation VidhookStagedUpload($input: [StagedUploadInput!]!) {
   stagedUploadsCreate(input: $input) {
@@ -22,6 +32,9 @@ const PRODUCT_UPDATE_MEDIA = `mutation VidhookAttachVideo($product: ProductUpdat
   }
 }`;
 
+const DOWNLOAD = 'the download of the video (video.url)';
+const STAGED_UPLOAD = 'the staged upload of the video';
+
 interface StagedTarget {
   url: string;
   resourceUrl: string;
@@ -29,10 +42,7 @@ interface StagedTarget {
 }
 
 interface ProductUpdatePayload {
-  productUpdate: {
-    product: { id: string; media?: { nodes: Array<{ id: string; mediaContentType?: string; status?: string }> } } | null;
-    userErrors: UserError[];
-  };
+  productUpdate?: { product: { id: string; media?: { nodes: Array<{ id: string }> } } | null };
 }
 
 const VIDEO_TYPES: Record<string, string> = { 'video/mp4': 'mp4', 'video/quicktime': 'mov', 'video/webm': 'webm' };
@@ -44,65 +54,67 @@ function mimeTypeOf(url: string, served: string): string {
   return BY_EXTENSION[extension] ?? 'video/mp4';
 }
 
+/** The http door downloadFile takes, sending through the call without Shopify's token (the file is not on Shopify). */
+function downloadDoor(call: ShopifyCall): Http {
+  return {
+    request: (req) => call.send({ ...req, authorize: false, action: DOWNLOAD }),
+    addSecret: (value) => call.addSecret(value),
+    // What the connector throws is masked by the engine.
+    redact: (text) => text,
+    dryRun: call.dryRun,
+  };
+}
+
+/** What the video's host or the staged upload target (not Shopify's API) answered. */
+export function storageAnswer(res: HttpResponse, request: ConnectorRequest): Classification {
+  if (res.status >= 200 && res.status < 300) return 'ok';
+  const action = request.action ?? `${request.method} ${request.url}`;
+  const detail = `${action} failed (HTTP ${res.status}${res.body ? `: ${snippet(res.body)}` : ''})`;
+  // A fresh upload target is asked for on the next attempt, so an expired one (403) heals itself.
+  if (isRetryableStatus(res.status) || (action === STAGED_UPLOAD && res.status === 403)) {
+    return new RetryableError(detail, parseRetryAfter(res.headers['retry-after']), res.status);
+  }
+  return new PermanentError(detail, res.status);
+}
+
 /** Downloads the file, stages it on Shopify's storage and answers the resourceUrl media is created from. */
-async function stageVideo(shopify: ShopifyGraphql, http: Http, video: Video, url: string, maxBytes: number): Promise<string> {
-  const file = await downloadFile(http, url, {
-    maxBytes,
+async function stageVideo(call: ShopifyCall, video: Video, url: string): Promise<string> {
+  const file = await downloadFile(downloadDoor(call), url, {
+    maxBytes: (call.settings.maxVideoMb ?? DEFAULT_MAX_VIDEO_MB) * 1024 * 1024,
     accept: [...Object.keys(VIDEO_TYPES), 'application/octet-stream', 'binary/octet-stream'],
     what: 'the video (video.url)',
     dryRunType: 'video/mp4',
   });
   const mimeType = mimeTypeOf(url, file.contentType);
   const filename = fileNameFrom(url, video.id, VIDEO_TYPES[mimeType]);
-  const staged = await shopify.run<{ stagedUploadsCreate: { stagedTargets: StagedTarget[] | null; userErrors: UserError[] } }>(
+  const staged = await runGraphql<{ stagedUploadsCreate: { stagedTargets: StagedTarget[] | null } }>(
+    call,
+    'the stagedUploadsCreate mutation',
     STAGED_UPLOADS_CREATE,
     { input: [{ filename, mimeType, resource: 'VIDEO', fileSize: String(file.bytes.length), httpMethod: 'POST' }] },
     {
       stagedUploadsCreate: {
         stagedTargets: [{ url: 'https://shopify-staged-uploads.storage.googleapis.com/', resourceUrl: 'https://shopify-staged-uploads.storage.googleapis.com/dry-run', parameters: [] }],
-        userErrors: [],
       },
     },
   );
-  assertNoUserErrors(staged.stagedUploadsCreate, 'stagedUploadsCreate');
   const target = staged.stagedUploadsCreate.stagedTargets?.[0];
   if (!target) throw new PermanentError('Shopify stagedUploadsCreate answered no upload target');
 
   const form = multipartBody(target.parameters, { field: 'file', filename, contentType: mimeType, bytes: file.bytes });
-  const res = await http.request({
-    method: 'POST',
-    url: target.url,
-    headers: { 'content-type': form.contentType },
-    body: form.body,
-    acceptStatus: () => true,
-    dryRunResponse: { status: 201, body: '' },
-  });
-  if (res.status < 200 || res.status >= 300) {
-    const detail = `HTTP ${res.status}${res.body ? `: ${res.body.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`;
-    // A fresh target is asked for on the next attempt, so an expired one heals itself.
-    if (isRetryableStatus(res.status) || res.status === 403) {
-      throw new RetryableError(`the staged upload of the video failed (${detail})`, parseRetryAfter(res.headers['retry-after']), res.status);
-    }
-    throw new PermanentError(`the staged upload of the video failed (${detail})`, res.status);
-  }
+  await call.send({ method: 'POST', url: target.url, headers: { 'content-type': form.contentType }, body: form.body, authorize: false, action: STAGED_UPLOAD });
   return target.resourceUrl;
 }
 
 /**
  * Adds the video to the product's media once per product and video: EXTERNAL_VIDEO for YouTube and
  * Vimeo, a staged upload for a file. A staged file is remembered until the media exists, so a
- * retry after a throttled productUpdate does not upload it again.
+ * retry after a throttled productUpdate does not upload it again. Callers serialise it per
+ * product and video.
  */
-export async function attachVideo(
-  shopify: ShopifyGraphql,
-  http: Http,
-  ctx: DeliveryContext,
-  productId: string,
-  video: Video,
-  maxBytes: number,
-): Promise<void> {
+export async function attachVideo(call: ShopifyCall, productId: string, video: Video): Promise<void> {
   const attachedKey = `media:${productId}:${video.id}`;
-  if (await ctx.state.get(attachedKey)) return;
+  if (await call.state.get(attachedKey)) return;
   const link = classifyVideoUrl(video.url ?? '');
   if (!link) throw new PayloadValidationError('video.url must be an http(s) URL');
 
@@ -110,25 +122,23 @@ export async function attachVideo(
   let source = link.url;
   let reusedStage = false;
   if (link.kind === 'file') {
-    const kept = await ctx.state.get(stagedKey);
+    const kept = await call.state.get(stagedKey);
     reusedStage = Boolean(kept);
-    source = kept ?? (await stageVideo(shopify, http, video, link.url, maxBytes));
-    if (!kept && !http.dryRun) await ctx.state.set(stagedKey, source);
+    source = kept ?? (await stageVideo(call, video, link.url));
+    if (!kept) await call.state.set(stagedKey, source);
   }
 
   const media = { originalSource: source, mediaContentType: link.kind === 'external' ? 'EXTERNAL_VIDEO' : 'VIDEO', alt: (video.title ?? '').slice(0, 512) };
-  const data = await shopify.run<ProductUpdatePayload>(
-    PRODUCT_UPDATE_MEDIA,
-    { product: { id: productId }, media: [media] },
-    { productUpdate: { product: { id: productId, media: { nodes: [{ id: 'gid://shopify/Video/0' }] } }, userErrors: [] } },
-  );
-  const errors = data.productUpdate?.userErrors ?? [];
-  if (reusedStage && errors.some((e) => e.field?.includes('originalSource'))) {
-    await ctx.state.delete(stagedKey);
-    throw new RetryableError(`the staged video upload is no longer usable (${userErrorText(errors)}); it is uploaded again on the next attempt`);
+  let data: ProductUpdatePayload;
+  try {
+    data = await runGraphql<ProductUpdatePayload>(call, 'the productUpdate mutation', PRODUCT_UPDATE_MEDIA, { product: { id: productId }, media: [media] });
+  } catch (err) {
+    if (reusedStage && err instanceof ShopifyUserErrors && err.errors.some((e) => e.field?.includes('originalSource'))) {
+      await call.state.delete(stagedKey);
+      throw new RetryableError(`the staged video upload is no longer usable (${userErrorText(err.errors)}); it is uploaded again on the next attempt`);
+    }
+    throw err;
   }
-  assertNoUserErrors(data.productUpdate, 'productUpdate');
-  if (http.dryRun) return;
-  await ctx.state.set(attachedKey, data.productUpdate.product?.media?.nodes.at(-1)?.id ?? 'attached');
-  await ctx.state.delete(stagedKey);
+  await call.state.set(attachedKey, data.productUpdate?.product?.media?.nodes.at(-1)?.id ?? 'attached');
+  await call.state.delete(stagedKey);
 }

@@ -1,81 +1,67 @@
-import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
-import { AuthError, PermanentError, RetryableError } from '../core/errors.js';
-import type { Http } from '../core/types.js';
+import { AuthError, isRetryableStatus, parseRetryAfter, PermanentError, RetryableError, type Classification, type HttpResponse, type Session } from '../core/index.js';
+import { tokenUrl, type ShopifyCall } from './settings.js';
 
-export interface ShopifyCredentials {
-  accessToken?: string;
-  clientId?: string;
-  clientSecret?: string;
-}
-
-interface CachedToken {
-  token: string;
-  expiresAt: number;
-}
-
-// Client-credentials tokens live about 24 h; kept in memory only, per destination, never stored.
-const tokens = new Map<string, CachedToken>();
+// Client-credentials tokens live about 24 h; renewed a little early so a delivery never meets the end.
+const DEFAULT_LIFETIME_S = 86_399;
 const RENEW_MARGIN_MS = 5 * 60 * 1000;
 
-export function usesClientCredentials(c: ShopifyCredentials): boolean {
-  return !c.accessToken && Boolean(c.clientId && c.clientSecret);
+interface TokenAnswer {
+  access_token?: string;
+  expires_in?: number;
+  error?: string;
+  error_description?: string;
 }
 
-export function forgetTokens(): void {
-  tokens.clear();
+// The engine keeps no session in a dry run and mints at every request; one pretend token per
+// delivery shows the requests a real run sends.
+const dryRunSessions = new WeakMap<ShopifyCall, Promise<Session<string>>>();
+
+/** The X-Shopify-Access-Token value: the static accessToken, or a token minted with the client-credentials grant. */
+export function shopifySession(call: ShopifyCall): Promise<Session<string>> {
+  if (!call.dryRun) return mint(call);
+  let pending = dryRunSessions.get(call);
+  if (!pending) dryRunSessions.set(call, (pending = mint(call)));
+  return pending;
 }
 
-/** The token for X-Shopify-Access-Token: the static one, or one minted with the client-credentials grant. */
-export async function shopifyToken(
-  credentials: ShopifyCredentials,
-  cacheKey: string,
-  origin: string,
-  http: Http,
-  now: Date,
-  renew = false,
-): Promise<string> {
-  if (credentials.accessToken) {
-    http.addSecret(credentials.accessToken);
-    return credentials.accessToken;
-  }
-  const { clientId, clientSecret } = credentials;
+async function mint(call: ShopifyCall): Promise<Session<string>> {
+  const { accessToken, clientId, clientSecret } = call.settings;
+  // A secret setting already, so the engine masks it.
+  if (accessToken) return { value: accessToken, secrets: [] };
   if (!clientId || !clientSecret) throw new AuthError('set accessToken, or clientId and clientSecret');
-  http.addSecret(clientSecret);
-  const key = `${cacheKey}\0${origin}\0${clientId}`;
-  const cached = tokens.get(key);
-  if (cached && !renew && cached.expiresAt > now.getTime()) {
-    http.addSecret(cached.token);
-    return cached.token;
-  }
-
-  const res = await http.request({
+  // tokenAnswer lets only an answer with access_token through.
+  const answer = await call.sendJson<TokenAnswer & { access_token: string }>({
     method: 'POST',
-    url: `${origin}/admin/oauth/access_token`,
+    url: tokenUrl(call.settings),
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }).toString(),
-    acceptStatus: () => true,
-    dryRunResponse: { status: 200, body: { access_token: 'dry-run-token', scope: 'write_products', expires_in: 86399 } },
+    authorize: false,
+    action: 'the Shopify access token request',
+    dryRunResponse: { status: 200, body: { access_token: 'dry-run-token', scope: 'write_products', expires_in: DEFAULT_LIFETIME_S } },
   });
-  let body: { access_token?: string; expires_in?: number; error?: string; error_description?: string } = {};
+  const lifetimeMs = (answer.expires_in ?? DEFAULT_LIFETIME_S) * 1000;
+  return {
+    value: answer.access_token,
+    secrets: [answer.access_token],
+    expiresAt: call.now().getTime() + Math.max(lifetimeMs - RENEW_MARGIN_MS, lifetimeMs / 2),
+  };
+}
+
+/** What the token endpoint's answer means: a token, a refusal of the credentials, or a failure to retry. */
+export function tokenAnswer(res: HttpResponse): Classification {
+  let body: TokenAnswer = {};
   try {
-    body = res.json();
+    body = res.json<TokenAnswer>() ?? {};
   } catch {
     // A non-JSON answer is described by its status below.
   }
-  if (res.status === 200 && body.access_token) {
-    http.addSecret(body.access_token);
-    if (!http.dryRun) {
-      const lifetimeMs = (body.expires_in ?? 86_399) * 1000;
-      tokens.set(key, { token: body.access_token, expiresAt: now.getTime() + Math.max(lifetimeMs - RENEW_MARGIN_MS, lifetimeMs / 2) });
-    }
-    return body.access_token;
-  }
+  if (res.status === 200 && body.access_token) return 'ok';
   const reason = body.error ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : `HTTP ${res.status}`;
   if (isRetryableStatus(res.status)) {
-    throw new RetryableError(`Shopify could not issue an access token (${reason})`, parseRetryAfter(res.headers['retry-after']), res.status);
+    return new RetryableError(`Shopify could not issue an access token (${reason})`, parseRetryAfter(res.headers['retry-after']), res.status);
   }
   if (res.status === 400 || res.status === 401 || res.status === 403) {
-    throw new AuthError(`Shopify refused the client credentials (${reason}): check clientId and clientSecret, and that the app is installed on the shop`, res.status);
+    return new AuthError(`Shopify refused the client credentials (${reason}): check clientId and clientSecret, and that the app is installed on the shop`, res.status);
   }
-  throw new PermanentError(`Shopify could not issue an access token (${reason})`, res.status);
+  return new PermanentError(`Shopify could not issue an access token (${reason})`, res.status);
 }

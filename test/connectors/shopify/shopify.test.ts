@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { shopify, productGid, type ShopifySettings } from '../../../src/connectors/shopify/index.js';
-import { forgetTokens } from '../../../src/connectors/shopify/token.js';
+import { forgetAllSessions } from '../../../src/connectors/core/sessions.js';
 import { throttleDelayMs } from '../../../src/connectors/shopify/graphql.js';
 import { AuthError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from '../../../src/connectors/core/errors.js';
 import type { Destination } from '../../../src/connectors/core/types.js';
@@ -16,7 +16,7 @@ const CLIENT_SECRET = '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';
 const MP4 = Buffer.concat([Buffer.from('00000018667479706d703432', 'hex'), Buffer.from([0x80, 0xff, 0xfe, 0x00]), Buffer.from('frame-data-'.repeat(40))]);
 
 let shop: FakeShopify;
-beforeEach(() => forgetTokens());
+beforeEach(() => forgetAllSessions());
 afterEach(() => shop?.close());
 
 async function start(options: FakeShopifyOptions = {}): Promise<FakeShopify> {
