@@ -278,3 +278,107 @@ describe('shopify connector', () => {
     expect(shopify.warnings!(shopify.settings.parse({ shop: 'a1', accessToken: 'x', clientId: 'y' }))).toHaveLength(1);
   });
 });
+
+describe('shopify connector on the definition engine', () => {
+  it('mints one client-credentials token for concurrent deliveries', async () => {
+    await start();
+    const dest = destination({ clientId: 'client-123', clientSecret: CLIENT_SECRET });
+    const ctx = memoryContext();
+    await Promise.all(Array.from({ length: 5 }, () => shopify.deliver(event('video.failed'), dest, createHttp(), ctx)));
+    expect(shop.tokenRequests).toHaveLength(1);
+    expect(shop.calls).toHaveLength(5);
+    expect(new Set(shop.calls.map((c) => c.token)).size).toBe(1);
+  });
+
+  it('sends a refused static token once: there is nothing to renew', async () => {
+    const proxy = await startReceiver(() => ({ status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } }));
+    try {
+      const settings = shopify.settings.parse({ shop: 'northwind', baseUrl: proxy.origin, accessToken: TOKEN });
+      const dest: Destination<ShopifySettings> = { name: 'store', connector: 'shopify', events: shopify.defaultEvents, enabled: true, source: 'project', settings };
+      const error = await shopify.deliver(event('video.failed'), dest, createHttp(), memoryContext()).catch((e) => e);
+      expect(error).toBeInstanceOf(AuthError);
+      expect(proxy.requests).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it.each([
+    ['the Admin API echoes the access token', { accessToken: TOKEN }, TOKEN],
+    ['the token endpoint echoes the client secret', { clientId: 'client-123', clientSecret: CLIENT_SECRET }, CLIENT_SECRET],
+  ])('masks a secret in the error message when %s', async (_, credentials, secretValue) => {
+    const proxy = await startReceiver((req) =>
+      req.url.endsWith('/access_token')
+        ? { status: 400, body: { error: 'invalid_client', error_description: `client_secret ${CLIENT_SECRET} is not known` } }
+        : { status: 403, body: { errors: [{ message: `token ${TOKEN} lacks write_products`, extensions: { code: 'ACCESS_DENIED' } }] } },
+    );
+    try {
+      const settings = shopify.settings.parse({ shop: 'northwind', baseUrl: proxy.origin, ...credentials });
+      const dest: Destination<ShopifySettings> = { name: 'store', connector: 'shopify', events: shopify.defaultEvents, enabled: true, source: 'project', settings };
+      const error = await shopify.deliver(event('video.failed'), dest, createHttp(), memoryContext()).catch((e) => e);
+      expect(error).toBeInstanceOf(PermanentError);
+      expect(error.message).toMatch(/lacks write_products|is not known/);
+      expect(error.message).not.toContain(secretValue);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('sends neither the download nor the staged upload with the access token', async () => {
+    await start();
+    const http = createHttp();
+    await shopify.deliver(event('video.completed'), destination(), http, memoryContext());
+    const foreign = http.exchanges.filter((e) => !new URL(e.request.url).pathname.startsWith('/admin/'));
+    expect(foreign.map((e) => new URL(e.request.url).pathname)).toEqual(['/cdn/vid_2xq9c7.mp4', expect.stringMatching(/^\/staged-target\//)]);
+    for (const e of foreign) expect(Object.keys(e.request.headers).map((h) => h.toLowerCase())).not.toContain('x-shopify-access-token');
+  });
+
+  it('attaches a video once when two deliveries of it run at the same time', async () => {
+    await start();
+    const ctx = memoryContext();
+    await Promise.all([
+      shopify.deliver(event('video.completed'), destination(), createHttp(), ctx),
+      shopify.deliver(event('video.completed'), destination(), createHttp(), ctx),
+    ]);
+    expect(product().media).toHaveLength(1);
+    expect(shop.uploadRequests).toHaveLength(1);
+  });
+
+  it('uploads afresh when Shopify no longer takes a remembered staged upload', async () => {
+    await start();
+    const ctx = memoryContext();
+    const stagedKey = 'staged:gid://shopify/Product/1001:vid_2xq9c7';
+    await ctx.state.set(stagedKey, `${shop.origin}/staged-resource/404`);
+    const error = await shopify.deliver(event('video.completed'), destination(), createHttp(), ctx).catch((e) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error.message).toMatch(/no longer usable.*originalSource/);
+    expect(ctx.state.map.has(stagedKey)).toBe(false);
+
+    await shopify.deliver(event('video.completed'), destination(), createHttp(), ctx);
+    expect(shop.uploadRequests).toHaveLength(1);
+    expect(product().media).toHaveLength(1);
+  });
+
+  it('shows in a dry run what the remembered state makes the real run do, and changes no state', async () => {
+    await start();
+    const ctx = memoryContext();
+    await ctx.state.set('media:gid://shopify/Product/1001:vid_2xq9c7', 'gid://shopify/Video/7');
+    const http = createHttp({ dryRun: true });
+    await shopify.deliver(event('video.completed'), destination(), http, ctx);
+    // The video is attached already: only the metafields are set again.
+    expect(http.exchanges.map((e) => JSON.parse(e.request.body ?? '{}').query?.match(/mutation (\w+)/)?.[1])).toEqual(['VidhookMetafields']);
+    expect([...ctx.state.map]).toEqual([['media:gid://shopify/Product/1001:vid_2xq9c7', 'gid://shopify/Video/7']]);
+  });
+
+  it('reuses a remembered staged upload in a dry run without downloading or remembering anything', async () => {
+    await start();
+    const ctx = memoryContext();
+    const stagedKey = 'staged:gid://shopify/Product/1001:vid_2xq9c7';
+    await ctx.state.set(stagedKey, `${shop.origin}/staged-resource/9`);
+    const http = createHttp({ dryRun: true });
+    await shopify.deliver(event('video.completed'), destination(), http, ctx);
+    expect(http.exchanges.map((e) => new URL(e.request.url).pathname)).toEqual(['/admin/api/2026-07/graphql.json', '/admin/api/2026-07/graphql.json']);
+    expect(JSON.parse(http.exchanges[0].request.body ?? '{}').variables.media[0].originalSource).toBe(`${shop.origin}/staged-resource/9`);
+    expect([...ctx.state.map.keys()]).toEqual([stagedKey]);
+  });
+});
