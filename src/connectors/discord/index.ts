@@ -1,12 +1,9 @@
 import { z } from 'zod';
+import { defineConnector, described, forEveryEvent, httpUrl, PayloadValidationError, secret } from '../core/index.js';
 import { discordMessage } from './message.js';
 import { noteRateLimitHeaders, waitForBucket } from './rate-limit.js';
 import { discordFailure } from './responses.js';
 import { parseDiscordWebhookUrl, type DiscordWebhook } from './url.js';
-import { PayloadValidationError } from '../core/errors.js';
-import { maskWebhookUrl } from '../messaging/secret-parts.js';
-import { described, httpUrl, secret } from '../core/settings.js';
-import type { Connector, Http } from '../core/types.js';
 
 export { discordMessage } from './message.js';
 
@@ -34,15 +31,13 @@ export type DiscordSettings = z.output<typeof settings>;
 
 const DISCORD_HOST = /^((ptb|canary)\.)?discord(app)?\.com$/i;
 
-function webhookOf(http: Http, webhookUrl: string): DiscordWebhook {
+function webhookOf({ webhookUrl }: DiscordSettings): DiscordWebhook {
   const webhook = parseDiscordWebhookUrl(webhookUrl);
   if (!webhook) throw new PayloadValidationError('webhookUrl is not a Discord webhook URL (…/api/webhooks/<id>/<token>)');
-  // The rewritten URL differs from the configured one: mask the token itself too.
-  maskWebhookUrl(http, webhookUrl, [webhook.token, webhook.executeUrl, webhook.resourceUrl]);
   return webhook;
 }
 
-export const discord: Connector<DiscordSettings> = {
+export const discord = defineConnector<DiscordSettings>({
   kind: 'discord',
   title: 'Discord',
   category: 'messaging',
@@ -51,31 +46,27 @@ export const discord: Connector<DiscordSettings> = {
   defaultEvents: ['video.completed', 'video.failed'],
   // Observed per-webhook limit is about 5 requests per 2 s; the headers rule beyond that.
   limits: { concurrency: 1, perSecond: 2 },
-  async deliver(event, dest, http) {
-    const webhook = webhookOf(http, dest.settings.webhookUrl);
-    if (!http.dryRun) await waitForBucket(webhook.id);
-    const res = await http.request({
-      method: 'POST',
-      url: webhook.executeUrl,
-      json: discordMessage(event, { username: dest.settings.username, avatarUrl: dest.settings.avatarUrl }),
-      acceptStatus: () => true,
-      dryRunResponse: { status: 200, body: { id: '0', type: 0, webhook_id: webhook.id } },
-    });
-    noteRateLimitHeaders(webhook.id, res);
-    const failure = discordFailure(res);
-    if (failure) throw failure;
+  // The URL is the credential; requests go to a rewritten URL (API v10, wait=true), so its token is masked on its own too.
+  secrets: ({ webhookUrl }) => [parseDiscordWebhookUrl(webhookUrl)?.token],
+  classify(res, { settings, request }) {
+    // Every answer to a post says how full the webhook's bucket is, a refusal's included.
+    const webhook = parseDiscordWebhookUrl(settings.webhookUrl);
+    if (webhook && request.method === 'POST') noteRateLimitHeaders(webhook.id, res);
+    return discordFailure(res, request.action) ?? 'ok';
   },
+
+  handlers: forEveryEvent(async (event, call) => {
+    const webhook = webhookOf(call.settings);
+    // Not a state guard: a dry run sends nothing, so it has no bucket to wait for.
+    if (!call.dryRun) await waitForBucket(webhook.id);
+    const { username, avatarUrl } = call.settings;
+    await call.send({ method: 'POST', url: webhook.executeUrl, json: discordMessage(event, { username, avatarUrl }), action: 'the message' });
+  }),
+
   // GET on the webhook returns it without posting anything.
-  async check(dest, http) {
-    const webhook = webhookOf(http, dest.settings.webhookUrl);
-    const res = await http.request({
-      method: 'GET',
-      url: webhook.resourceUrl,
-      acceptStatus: () => true,
-      dryRunResponse: { status: 200, body: { id: webhook.id, name: 'webhook', channel_id: '0' } },
-    });
-    const failure = discordFailure(res);
-    if (failure) throw failure;
+  async check(call) {
+    const webhook = webhookOf(call.settings);
+    const res = await call.send({ method: 'GET', url: webhook.resourceUrl, action: 'the webhook lookup' });
     let found: { name?: string; channel_id?: string } = {};
     try {
       found = res.json();
@@ -84,8 +75,9 @@ export const discord: Connector<DiscordSettings> = {
     }
     return `webhook "${found.name ?? webhook.id}" posts to channel ${found.channel_id ?? 'unknown'}`;
   },
+
   warnings({ webhookUrl }) {
     const { hostname } = new URL(webhookUrl);
     return DISCORD_HOST.test(hostname) ? [] : [`webhookUrl host ${hostname} is not Discord’s (discord.com)`];
   },
-};
+});

@@ -1,6 +1,4 @@
-import { parseRetryAfter } from '../core/classify.js';
-import { RetryableError } from '../core/errors.js';
-import type { HttpResponse } from '../core/types.js';
+import { parseRetryAfter, RetryableError, type HttpResponse } from '../core/index.js';
 
 // Discord asks clients to follow its headers rather than hard-code limits. Each webhook has its
 // own bucket; when a response says it is empty, the next message waits for the reset.
@@ -13,10 +11,15 @@ function seconds(value: string | undefined): number | undefined {
   return Number(value) * 1000;
 }
 
-/** Remembers an empty bucket from X-RateLimit-Remaining / X-RateLimit-Reset-After. */
+/**
+ * Remembers an empty bucket from X-RateLimit-Remaining / X-RateLimit-Reset-After. An answer
+ * without those headers (a dry run's, a proxy's) says nothing about the bucket and changes nothing.
+ */
 export function noteRateLimitHeaders(webhookId: string, res: HttpResponse, now = Date.now()): void {
+  const remaining = res.headers['x-ratelimit-remaining'];
+  if (remaining === undefined) return;
   const resetAfter = seconds(res.headers['x-ratelimit-reset-after']);
-  if (res.headers['x-ratelimit-remaining'] === '0' && resetAfter !== undefined) emptyUntil.set(webhookId, now + resetAfter);
+  if (remaining === '0' && resetAfter !== undefined) emptyUntil.set(webhookId, now + resetAfter);
   else emptyUntil.delete(webhookId);
 }
 

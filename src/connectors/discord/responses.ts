@@ -1,6 +1,13 @@
-import { parseRetryAfter } from '../core/classify.js';
-import { AuthError, EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
-import type { HttpResponse } from '../core/types.js';
+import {
+  AuthError,
+  EndpointGoneError,
+  parseRetryAfter,
+  PayloadValidationError,
+  PermanentError,
+  RetryableError,
+  type DeliveryError,
+  type HttpResponse,
+} from '../core/index.js';
 import { rateLimitDelayMs } from './rate-limit.js';
 
 interface DiscordError {
@@ -36,7 +43,8 @@ function firstFieldError(errors: unknown, path: string[] = []): string | undefin
 
 const RECREATE = 'create a new webhook in the channel settings (Integrations → Webhooks) and update webhookUrl';
 
-export function discordFailure(res: HttpResponse): DeliveryError | undefined {
+/** How Discord's answer reads: the status, then the JSON error `code` and the field it names. */
+export function discordFailure(res: HttpResponse, action = 'the message'): DeliveryError | undefined {
   if (res.status >= 200 && res.status < 300) return undefined;
   const error = errorOf(res.body);
   const said = [error.code, typeof error.message === 'string' ? error.message.slice(0, 200) : undefined].filter((x) => x !== undefined).join(' ');
@@ -51,7 +59,7 @@ export function discordFailure(res: HttpResponse): DeliveryError | undefined {
   if (res.status === 401 || error.code === 50027) return new AuthError(`Discord refused the webhook token${detail}; ${RECREATE}`, res.status);
   if (res.status === 400 || res.status === 413) {
     const field = firstFieldError(error.errors);
-    return new PayloadValidationError(`Discord refused the message${detail}${field ? ` (${field})` : ''}`, res.status);
+    return new PayloadValidationError(`Discord refused ${action}${detail}${field ? ` (${field})` : ''}`, res.status);
   }
   return new PermanentError(`Discord answered HTTP ${res.status}${detail}`, res.status);
 }

@@ -1,10 +1,19 @@
 import { z } from 'zod';
-import { parseRetryAfter } from '../core/classify.js';
-import { AuthError, EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
-import { maskWebhookUrl } from '../messaging/secret-parts.js';
-import { httpUrl, secret } from '../core/settings.js';
+import {
+  AuthError,
+  defineConnector,
+  EndpointGoneError,
+  forEveryEvent,
+  httpUrl,
+  parseRetryAfter,
+  PayloadValidationError,
+  PermanentError,
+  RetryableError,
+  secret,
+  type DeliveryError,
+  type HttpResponse,
+} from '../core/index.js';
 import { teamsMessage } from './card.js';
-import type { Connector, HttpResponse } from '../core/types.js';
 
 export { teamsMessage } from './card.js';
 
@@ -44,7 +53,8 @@ function errorCode(body: string): string | undefined {
   }
 }
 
-export function teamsFailure(res: HttpResponse): DeliveryError | undefined {
+/** How a Workflows webhook's answer reads: Logic Apps name the failure in `error.code`. */
+export function teamsFailure(res: HttpResponse, action = 'the message'): DeliveryError | undefined {
   if (res.status >= 200 && res.status < 300) return undefined;
   const code = errorCode(res.body);
   const named = code ? ` ${code}` : '';
@@ -56,19 +66,19 @@ export function teamsFailure(res: HttpResponse): DeliveryError | undefined {
   }
   if (res.status === 401 || code === 'DirectApiAuthorizationRequired') {
     return new AuthError(
-      `Teams Workflows refused the request (HTTP ${res.status}${named}): set the trigger's "Who can trigger the flow" to "Anyone", or check the URL's sig parameter`,
+      `Teams Workflows refused ${action} (HTTP ${res.status}${named}): set the trigger's "Who can trigger the flow" to "Anyone", or check the URL's sig parameter`,
       res.status,
     );
   }
-  if (res.status === 403) return new AuthError(`Teams Workflows refused the request (HTTP 403${named}): check the URL's sig parameter`, 403);
+  if (res.status === 403) return new AuthError(`Teams Workflows refused ${action} (HTTP 403${named}): check the URL's sig parameter`, 403);
   if (res.status === 404 || res.status === 410) {
     return new EndpointGoneError(`Teams Workflows answered HTTP ${res.status}${named}: the workflow was deleted; create a new Workflows webhook and update webhookUrl`, res.status);
   }
-  if (res.status === 400 || res.status === 413) return new PayloadValidationError(`Teams Workflows refused the message (HTTP ${res.status}${named})`, res.status);
+  if (res.status === 400 || res.status === 413) return new PayloadValidationError(`Teams Workflows refused ${action} (HTTP ${res.status}${named})`, res.status);
   return new PermanentError(`Teams Workflows answered HTTP ${res.status}${named}`, res.status);
 }
 
-export const teams: Connector<TeamsSettings> = {
+export const teams = defineConnector<TeamsSettings>({
   kind: 'teams',
   title: 'Microsoft Teams',
   category: 'messaging',
@@ -77,22 +87,17 @@ export const teams: Connector<TeamsSettings> = {
   defaultEvents: ['video.completed', 'video.failed'],
   // No published limit for Workflows webhooks; the retired connectors allowed 4 per second.
   limits: { concurrency: 1, perSecond: 4 },
-  async deliver(event, dest, http) {
-    const { webhookUrl } = dest.settings;
-    // The URL's SAS signature is the credential.
-    maskWebhookUrl(http, webhookUrl, [new URL(webhookUrl).searchParams.get('sig') ?? undefined]);
-    const res = await http.request({
-      method: 'POST',
-      url: webhookUrl,
-      json: teamsMessage(event),
-      acceptStatus: () => true,
-      dryRunResponse: { status: 202, body: '' },
-    });
-    const failure = teamsFailure(res);
-    if (failure) throw failure;
-  },
+  // The URL is the credential; its SAS signature alone is masked too, in case an answer echoes only that.
+  secrets: ({ webhookUrl }) => [new URL(webhookUrl).searchParams.get('sig') ?? undefined],
+  classify: (res, { request }) => teamsFailure(res, request.action) ?? 'ok',
+
+  // 202 Accepted (the run is queued) is success; the engine's dry run answers 200 {}, read the same way.
+  handlers: forEveryEvent(async (event, call) => {
+    await call.send({ method: 'POST', url: call.settings.webhookUrl, json: teamsMessage(event), action: 'the card' });
+  }),
+
   warnings({ webhookUrl }) {
     const { hostname } = new URL(webhookUrl);
     return WORKFLOW_HOST.test(hostname) ? [] : [`webhookUrl host ${hostname} is not a Power Automate host (logic.azure.com, api.powerplatform.com)`];
   },
-};
+});
