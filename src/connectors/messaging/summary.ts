@@ -1,4 +1,17 @@
-import type { Envelope } from '../../events/index.js';
+import {
+  isBuiltinEventType,
+  type BuiltinEventType,
+  type Envelope,
+  type EventDataByType,
+  type SessionEndedData,
+  type SessionStartedData,
+  type User,
+  type UserRegisteredData,
+  type Video,
+  type VideoCompletedData,
+  type VideoFailedData,
+  type VideoGeneratedData,
+} from '../../events/index.js';
 import { formatDuration, linkable, truncate } from './text.js';
 
 // What a chat message says about an event, before any service's format or escaping:
@@ -36,22 +49,9 @@ export interface EventSummary {
 // Budgets before escaping; each renderer enforces its own service's limits again afterwards.
 export const SUMMARY_LIMITS = { subject: 250, description: 1500, factLabel: 80, factValue: 900, longFactValue: 1500, facts: 10, tags: 20 };
 
-type Data = Record<string, unknown>;
-
-function record(value: unknown): Data | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Data) : undefined;
-}
-
-function text(from: Data | undefined, key: string): string | undefined {
-  const value = from?.[key];
-  if (typeof value === 'string') return value.trim() || undefined;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-function number(from: Data | undefined, key: string): number | undefined {
-  const value = from?.[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+/** A text field as shown: trimmed, and absent when empty. */
+function filled(value: string | undefined): string | undefined {
+  return value?.trim() || undefined;
 }
 
 class FactList {
@@ -64,22 +64,25 @@ class FactList {
   }
 }
 
+function fullName(user: User): string | undefined {
+  return filled(user.name) ?? ([filled(user.firstName), filled(user.lastName)].filter(Boolean).join(' ') || undefined);
+}
+
 /** "Maya Chen (maya.chen@example.com)", else whatever identifies the user best. */
-export function personLabel(user: Data | undefined): string | undefined {
+export function personLabel(user: User | undefined): string | undefined {
   if (!user) return undefined;
-  const name = text(user, 'name') ?? ([text(user, 'firstName'), text(user, 'lastName')].filter(Boolean).join(' ') || undefined);
-  const email = text(user, 'email');
+  const name = fullName(user);
+  const email = filled(user.email);
   if (name && email) return `${name} (${email})`;
-  return name ?? email ?? text(user, 'id');
+  return name ?? email ?? filled(user.id);
 }
 
-function resolution(video: Data): string | undefined {
-  const [w, h] = [number(video, 'width'), number(video, 'height')];
-  return w && h ? `${w}×${h}` : undefined;
+function resolution(video: Video): string | undefined {
+  return video.width && video.height ? `${video.width}×${video.height}` : undefined;
 }
 
-function tagList(video: Data): string | undefined {
-  const tags = Array.isArray(video.tags) ? video.tags.filter((t): t is string => typeof t === 'string' && t.trim() !== '') : [];
+function tagList(video: Video): string | undefined {
+  const tags = (video.tags ?? []).filter((t) => t.trim() !== '');
   if (tags.length === 0) return undefined;
   // Whole tags only, and say how many were left out rather than cutting one in half.
   const room = SUMMARY_LIMITS.factValue - ' and 999 more'.length;
@@ -97,15 +100,15 @@ function durationOf(seconds: number | undefined): string | undefined {
   return seconds === undefined ? undefined : formatDuration(seconds);
 }
 
-function videoFacts(facts: FactList, video: Data, user: Data | undefined): void {
+function videoFacts(facts: FactList, video: Video, user: User | undefined): void {
   facts
-    .add('Duration', durationOf(number(video, 'durationSec')))
+    .add('Duration', durationOf(video.durationSec))
     .add('Resolution', resolution(video))
-    .add('Model', text(video, 'model'))
-    .add('Format', text(video, 'format'))
+    .add('Model', filled(video.model))
+    .add('Format', filled(video.format))
     .add('Created by', personLabel(user))
     .add('Tags', tagList(video))
-    .add('Prompt', text(video, 'prompt'), true);
+    .add('Prompt', filled(video.prompt), true);
 }
 
 interface Parts extends Omit<EventSummary, 'id' | 'type' | 'timestamp' | 'oneLine' | 'facts'> {
@@ -115,81 +118,92 @@ interface Parts extends Omit<EventSummary, 'id' | 'type' | 'timestamp' | 'oneLin
 /** A generated or finished video: the same card, told apart by its heading, tone and link label. */
 function videoReady(
   style: Pick<Parts, 'emoji' | 'headline' | 'tone'> & { linkLabel: string; showStatus: boolean },
-): (data: Data) => Parts {
-  return (data) => {
-    const video = record(data.video) ?? {};
+): (data: VideoGeneratedData | VideoCompletedData) => Parts {
+  return ({ video, user }) => {
     const facts = new FactList();
-    const status = style.showStatus ? text(video, 'status') : undefined;
+    const status = style.showStatus ? filled(video.status) : undefined;
     if (status) facts.add('Status', status);
-    videoFacts(facts, video, record(data.user));
-    const url = linkable(text(video, 'url'));
+    videoFacts(facts, video, user);
+    const url = linkable(filled(video.url));
     return {
       emoji: style.emoji,
       headline: style.headline,
       tone: style.tone,
-      subject: text(video, 'title') ?? text(video, 'id'),
+      subject: filled(video.title) ?? filled(video.id),
       link: url ? { url, label: style.linkLabel } : undefined,
-      description: text(video, 'description'),
+      description: filled(video.description),
       facts,
-      imageUrl: linkable(text(video, 'thumbnailUrl')),
+      imageUrl: linkable(filled(video.thumbnailUrl)),
     };
   };
 }
 
-const videoGenerated = videoReady({ emoji: '🎞️', headline: 'Video generated', tone: 'info', linkLabel: 'Open video', showStatus: true });
-const videoCompleted = videoReady({ emoji: '🎬', headline: 'Video ready', tone: 'success', linkLabel: 'Watch video', showStatus: false });
-
-function videoFailed(data: Data): Parts {
-  const video = record(data.video) ?? {};
-  const error = record(data.error);
+function videoFailed({ video, error, user }: VideoFailedData): Parts {
   const facts = new FactList()
-    .add('Error code', text(error, 'code'))
-    .add('Model', text(video, 'model'))
-    .add('Video ID', text(video, 'id'))
-    .add('Created by', personLabel(record(data.user)))
-    .add('Prompt', text(video, 'prompt'), true);
-  const url = linkable(text(video, 'url'));
+    .add('Error code', filled(error.code))
+    .add('Model', filled(video.model))
+    .add('Video ID', filled(video.id))
+    .add('Created by', personLabel(user))
+    .add('Prompt', filled(video.prompt), true);
+  const url = linkable(filled(video.url));
   return {
     emoji: '⚠️',
     headline: 'Video generation failed',
     tone: 'failure',
-    subject: text(video, 'title') ?? text(video, 'id'),
+    subject: filled(video.title) ?? filled(video.id),
     link: url ? { url, label: 'Open video' } : undefined,
-    description: text(error, 'message'),
+    description: filled(error.message),
     facts,
   };
 }
 
-function userRegistered(data: Data): Parts {
-  const user = record(data.user) ?? {};
-  const place = [text(user, 'city'), text(user, 'country')].filter(Boolean).join(', ') || undefined;
+function userRegistered({ user }: UserRegisteredData): Parts {
+  const place = [filled(user.city), filled(user.country)].filter(Boolean).join(', ') || undefined;
   const facts = new FactList()
-    .add('Email', text(user, 'email'))
-    .add('Company', text(user, 'company'))
-    .add('Plan', text(user, 'plan'))
+    .add('Email', filled(user.email))
+    .add('Company', filled(user.company))
+    .add('Plan', filled(user.plan))
     .add('Location', place)
-    .add('User ID', text(user, 'id'));
-  const name = text(user, 'name') ?? ([text(user, 'firstName'), text(user, 'lastName')].filter(Boolean).join(' ') || undefined);
-  return { emoji: '👋', headline: 'New user signed up', tone: 'success', subject: name ?? text(user, 'email') ?? text(user, 'id'), facts };
+    .add('User ID', filled(user.id));
+  return { emoji: '👋', headline: 'New user signed up', tone: 'success', subject: fullName(user) ?? filled(user.email) ?? filled(user.id), facts };
 }
 
-function sessionStarted(data: Data): Parts {
-  const session = record(data.session) ?? {};
-  const facts = new FactList().add('Session', text(session, 'id')).add('Started at', text(session, 'startedAt'));
-  return { emoji: '▶️', headline: 'Session started', tone: 'info', subject: personLabel(record(data.user)), facts };
+function sessionStarted({ session, user }: SessionStartedData): Parts {
+  const facts = new FactList().add('Session', filled(session.id)).add('Started at', filled(session.startedAt));
+  return { emoji: '▶️', headline: 'Session started', tone: 'info', subject: personLabel(user), facts };
 }
 
-function sessionEnded(data: Data): Parts {
-  const session = record(data.session) ?? {};
+function sessionEnded({ session, user }: SessionEndedData): Parts {
   const facts = new FactList()
-    .add('Duration', durationOf(number(session, 'durationSec')))
-    .add('Videos generated', text(session, 'videosGenerated'))
-    .add('Session', text(session, 'id'))
-    .add('Ended at', text(session, 'endedAt'));
-  return { emoji: '⏹️', headline: 'Session ended', tone: 'info', subject: personLabel(record(data.user)), facts };
+    .add('Duration', durationOf(session.durationSec))
+    .add('Videos generated', session.videosGenerated === undefined ? undefined : String(session.videosGenerated))
+    .add('Session', filled(session.id))
+    .add('Ended at', filled(session.endedAt));
+  return { emoji: '⏹️', headline: 'Session ended', tone: 'info', subject: personLabel(user), facts };
 }
 
-// A custom event's data is free-form: show its leaves as facts, in order.
+// A custom event's data is free-form: nothing is typed, so every value is looked at before use.
+type Data = Record<string, unknown>;
+
+function record(value: unknown): Data | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Data) : undefined;
+}
+
+function text(from: Data | undefined, key: string): string | undefined {
+  const value = from?.[key];
+  if (typeof value === 'string') return value.trim() || undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** A custom event's `user`, when it looks like one: its identifying texts only. */
+function customPerson(value: unknown): string | undefined {
+  const user = record(value);
+  if (!user) return undefined;
+  return personLabel({ id: text(user, 'id') ?? '', name: text(user, 'name'), firstName: text(user, 'firstName'), lastName: text(user, 'lastName'), email: text(user, 'email') });
+}
+
+// Show the data's leaves as facts, in order.
 function leaves(value: unknown, path: string, out: Array<[string, string]>, depth = 0): void {
   if (out.length > SUMMARY_LIMITS.facts || depth > 4) return;
   if (value === null || value === undefined) return;
@@ -215,13 +229,16 @@ function custom(type: string, data: Data): Parts {
     emoji: '📣',
     headline: type,
     tone: 'info',
-    subject: text(video, 'title') ?? text(data, 'title') ?? personLabel(record(data.user)),
+    subject: text(video, 'title') ?? text(data, 'title') ?? customPerson(data.user),
     link: url ? { url, label: 'Open' } : undefined,
     facts,
   };
 }
 
-const BUILDERS: Record<string, (data: Data) => Parts> = {
+const videoGenerated = videoReady({ emoji: '🎞️', headline: 'Video generated', tone: 'info', linkLabel: 'Open video', showStatus: true });
+const videoCompleted = videoReady({ emoji: '🎬', headline: 'Video ready', tone: 'success', linkLabel: 'Watch video', showStatus: false });
+
+const BUILDERS: { [T in BuiltinEventType]: (data: EventDataByType[T]) => Parts } = {
   'video.generated': videoGenerated,
   'video.completed': videoCompleted,
   'video.failed': videoFailed,
@@ -230,10 +247,15 @@ const BUILDERS: Record<string, (data: Data) => Parts> = {
   'session.ended': sessionEnded,
 };
 
+function partsOf(event: Envelope): Parts {
+  if (!isBuiltinEventType(event.type)) return custom(event.type, record(event.data) ?? {});
+  // A built-in type's data was validated at ingest by the schema its type comes from (dataSchemas).
+  const build = BUILDERS[event.type] as (data: unknown) => Parts;
+  return build(event.data);
+}
+
 export function summarize(event: Envelope): EventSummary {
-  const data = record(event.data) ?? {};
-  const build = BUILDERS[event.type];
-  const parts = build ? build(data) : custom(event.type, data);
+  const parts = partsOf(event);
   const subject = parts.subject === undefined ? undefined : truncate(parts.subject, SUMMARY_LIMITS.subject);
   const description = parts.description === undefined ? undefined : truncate(parts.description, SUMMARY_LIMITS.description);
   const duration = parts.facts.items.find((f) => f.label === 'Duration')?.value;
