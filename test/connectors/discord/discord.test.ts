@@ -214,3 +214,75 @@ describe('discord responses from other servers', () => {
     }
   });
 });
+
+describe('discord on the connector engine', () => {
+  const TOKEN = 'eChOeDtOkEn0123456789abcdefghijklmnop';
+  let next = 0;
+  // A webhook id of its own per test: the connector remembers each webhook's bucket.
+  const url = (origin: string) => `${origin}/api/webhooks/${4200000000000000000n + BigInt(Date.now() % 1e9) * 100n + BigInt(next++)}/${TOKEN}`;
+
+  it('masks the token when Discord echoes it in an error message', async () => {
+    const receiver = await startReceiver(() => ({ status: 400, body: { code: 50035, message: `Invalid Form Body for ${TOKEN}` } }));
+    try {
+      const http = createHttp();
+      const error = (await discord.deliver(goldenEvent(), destination(url(receiver.origin)), http, memoryContext()).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(PayloadValidationError);
+      expect(error.message).toMatch(/^Discord refused the message: 50035 Invalid Form Body for …/);
+      expect(error.message).not.toContain(TOKEN);
+      expect(JSON.stringify(http.exchanges)).not.toContain(TOKEN);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('reads the bucket from a refusal too: after a 429 that empties it, the next message waits without sending', async () => {
+    const receiver = await startReceiver(() => ({
+      status: 429,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '5.000', 'retry-after': '5' },
+      body: { message: 'You are being rate limited.', retry_after: 5, global: false },
+    }));
+    try {
+      const dest = destination(url(receiver.origin));
+      await expect(discord.deliver(goldenEvent(), dest, createHttp(), memoryContext())).rejects.toMatchObject({ rateLimited: true, afterMs: 5000 });
+      const error = await discord.deliver(goldenEvent(), dest, createHttp(), memoryContext()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RetryableError);
+      expect((error as RetryableError).afterMs).toBeGreaterThan(4000);
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a dry run neither waits for an empty bucket nor forgets it, and sends nothing', async () => {
+    const receiver = await startReceiver(() => ({
+      status: 200,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '5.000' },
+      body: { id: '1', type: 0 },
+    }));
+    try {
+      const dest = destination(url(receiver.origin));
+      await discord.deliver(goldenEvent(), dest, createHttp(), memoryContext());
+      const dry = createHttp({ dryRun: true });
+      await discord.deliver(goldenEvent(), dest, dry, memoryContext());
+      expect(dry.exchanges).toHaveLength(1);
+      expect(receiver.requests).toHaveLength(1);
+      await expect(discord.deliver(goldenEvent(), dest, createHttp(), memoryContext())).rejects.toMatchObject({ rateLimited: true });
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('checks in a dry run without sending', async () => {
+    const receiver = await startReceiver();
+    try {
+      const http = createHttp({ dryRun: true });
+      expect(await discord.check!(destination(`${receiver.origin}/api/webhooks/77/${TOKEN}`), http, memoryContext())).toBe('webhook "77" posts to channel unknown');
+      expect(receiver.requests).toHaveLength(0);
+      expect(http.exchanges[0].request.method).toBe('GET');
+      expect(JSON.stringify(http.exchanges)).not.toContain(TOKEN);
+    } finally {
+      await receiver.close();
+    }
+  });
+});

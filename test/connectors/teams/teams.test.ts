@@ -202,3 +202,50 @@ describe('teams settings', () => {
     expect(teams.defaultEvents).toEqual(['video.completed', 'video.failed']);
   });
 });
+
+describe('teams on the connector engine', () => {
+  const SIG = 'k3Y9sIgNaTuRe0123456789abcdef';
+  const url = (origin: string) => `${origin}/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=${SIG}`;
+
+  it('masks the signature when the service echoes it in an error it names', async () => {
+    // Only the sig, not the whole URL: masked because the definition declares it a secret.
+    const receiver = await startReceiver(() => ({ status: 401, body: { error: { code: `BadSig_${SIG}`, message: `sig ${SIG} is not valid` } } }));
+    try {
+      const http = createHttp();
+      const error = (await teams.deliver(goldenEvent(), destination(url(receiver.origin)), http, memoryContext()).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error.message).toMatch(/BadSig_…/);
+      expect(error.message).not.toContain(SIG);
+      expect(JSON.stringify(http.exchanges)).not.toContain(SIG);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('names what failed in a refusal', async () => {
+    const receiver = await startReceiver(() => ({ status: 400, body: { error: { code: 'InvalidRequestContent' } } }));
+    try {
+      const error = await teams.deliver(goldenEvent(), destination(url(receiver.origin)), createHttp(), memoryContext()).catch((e: unknown) => e);
+      expect((error as Error).message).toBe('Teams Workflows refused the card (HTTP 400 InvalidRequestContent)');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('sends nothing in a dry run, records the request a real run sends, and keeps no state', async () => {
+    const receiver = await startReceiver(() => ({ status: 202 }));
+    try {
+      const dry = createHttp({ dryRun: true });
+      const context = memoryContext();
+      await teams.deliver(goldenEvent(), destination(url(receiver.origin)), dry, context);
+      expect(receiver.requests).toHaveLength(0);
+      expect(context.state.map.size).toBe(0);
+      const real = createHttp();
+      await teams.deliver(goldenEvent(), destination(url(receiver.origin)), real, memoryContext());
+      expect(receiver.requests).toHaveLength(1);
+      expect(dry.exchanges.map((x) => x.request)).toEqual(real.exchanges.map((x) => x.request));
+    } finally {
+      await receiver.close();
+    }
+  });
+});
