@@ -32,6 +32,8 @@ export interface Session<A> {
   secrets: string[];
   /** When to mint a new one without waiting for a refusal (epoch ms). */
   expiresAt?: number;
+  /** `false` for a static credential: minting again would give the same refused value. */
+  renewable?: boolean;
 }
 
 /** One delivery's (or check's) view of its destination: all a handler is given besides its event. */

@@ -86,6 +86,8 @@ class EngineCall<S, A> implements Call<S, A> {
   readonly dryRun: boolean;
   readonly state: ConnectorState;
   private readonly sessionKey?: string;
+  /** A dry run's pretend session, minted once per call like a real one is per destination. */
+  private dryRunSession?: Promise<Session<A>>;
 
   constructor(
     private readonly definition: ConnectorDefinition<S, A>,
@@ -123,7 +125,7 @@ class EngineCall<S, A> implements Call<S, A> {
     if (!mint) return undefined;
     const session = this.sessionKey
       ? await sharedSession(this.sessionKey, this.now().getTime(), () => mint(this))
-      : await mint(this);
+      : await (this.dryRunSession ??= mint(this));
     for (const value of session.secrets) this.addSecret(value);
     return session;
   }
@@ -137,7 +139,7 @@ class EngineCall<S, A> implements Call<S, A> {
       const response = await this.http.request({ ...wire, headers });
       const failure = this.classify(response, request);
       if (!failure) return response;
-      if (session && this.sessionKey && !renewed && renewsSession(failure)) {
+      if (session && this.sessionKey && session.renewable !== false && !renewed && renewsSession(failure)) {
         forgetSession(this.sessionKey, session);
         continue;
       }

@@ -2,8 +2,8 @@
 export type { Authorization, Call, Classification, ClassifyContext, ConnectorDefinition, ConnectorRequest, Handler, Handlers, Session, TypedEvent } from './definition.js';
 export { defineConnector, forEveryEvent } from './engine.js';
 export { AuthError, DeliveryError, EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from './errors.js';
-export { isRetryableStatus, parseRetryAfter } from './classify.js';
+export { classifyResponse, isRetryableStatus, parseRetryAfter } from './classify.js';
 export { baseUrl, described, httpUrl, secret } from './settings.js';
 export { maskSecret } from './masking.js';
-export type { HttpResponse } from './types.js';
+export type { Http, HttpRequest, HttpResponse } from './types.js';
 export { snippet, truncate } from './text.js';

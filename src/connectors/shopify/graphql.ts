@@ -9,7 +9,7 @@ import {
   type DeliveryError,
   type HttpResponse,
 } from '../core/index.js';
-import { graphqlUrl, usesClientCredentials, type ShopifyCall, type ShopifySettings } from './settings.js';
+import { graphqlUrl, type ShopifyCall, type ShopifySettings } from './settings.js';
 
 export interface ThrottleStatus {
   maximumAvailable?: number;
@@ -76,14 +76,10 @@ export async function runGraphql<T>(call: ShopifyCall, action: string, query: st
   return answer.data;
 }
 
-function httpFailure(res: HttpResponse, detail: string, action: string, settings: ShopifySettings): DeliveryError {
+function httpFailure(res: HttpResponse, detail: string, action: string): DeliveryError {
   switch (res.status) {
     case 401:
-      // Only a minted token is worth minting again: the engine sends once more on a 401 AuthError.
-      return new AuthError(
-        `Shopify refused the access token (HTTP 401${detail}): check accessToken, or clientId and clientSecret`,
-        usesClientCredentials(settings) ? 401 : undefined,
-      );
+      return new AuthError(`Shopify refused the access token (HTTP 401${detail}): check accessToken, or clientId and clientSecret`, 401);
     case 402:
       return new PermanentError('the Shopify shop is frozen or unpaid (HTTP 402)', 402);
     case 403:
@@ -139,7 +135,7 @@ export function graphqlAnswer(res: HttpResponse, settings: ShopifySettings, acti
       { rateLimited: true },
     );
   }
-  if (res.status !== 200) return httpFailure(res, errors.length ? `: ${errors.map((e) => e.message).join('; ')}` : '', action, settings);
+  if (res.status !== 200) return httpFailure(res, errors.length ? `: ${errors.map((e) => e.message).join('; ')}` : '', action);
   if (!answer) return new PermanentError(`Shopify answered ${action} with a body that is not JSON`, res.status);
   if (errors.length) {
     const text = errors.map((e) => `${e.message}${e.code ? ` (${e.code})` : ''}`).join('; ');

@@ -12,22 +12,11 @@ interface TokenAnswer {
   error_description?: string;
 }
 
-// The engine keeps no session in a dry run and mints at every request; one pretend token per
-// delivery shows the requests a real run sends.
-const dryRunSessions = new WeakMap<ShopifyCall, Promise<Session<string>>>();
-
 /** The X-Shopify-Access-Token value: the static accessToken, or a token minted with the client-credentials grant. */
-export function shopifySession(call: ShopifyCall): Promise<Session<string>> {
-  if (!call.dryRun) return mint(call);
-  let pending = dryRunSessions.get(call);
-  if (!pending) dryRunSessions.set(call, (pending = mint(call)));
-  return pending;
-}
-
-async function mint(call: ShopifyCall): Promise<Session<string>> {
+export async function shopifySession(call: ShopifyCall): Promise<Session<string>> {
   const { accessToken, clientId, clientSecret } = call.settings;
-  // A secret setting already, so the engine masks it.
-  if (accessToken) return { value: accessToken, secrets: [] };
+  // A secret setting already, so the engine masks it; minting again would give the same refused token.
+  if (accessToken) return { value: accessToken, secrets: [], renewable: false };
   if (!clientId || !clientSecret) throw new AuthError('set accessToken, or clientId and clientSecret');
   // tokenAnswer lets only an answer with access_token through.
   const answer = await call.sendJson<TokenAnswer & { access_token: string }>({

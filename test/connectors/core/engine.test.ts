@@ -170,3 +170,34 @@ describe('what a check says', () => {
     expect(await chatty.check!(dest(), createHttp(), memoryContext())).toBe('signed in with api-…cdef');
   });
 });
+
+describe('sessions', () => {
+  it('a dry run mints one pretend session per delivery, as a real run shares one', async () => {
+    const http = createHttp({ dryRun: true });
+    const two = defineConnector<Settings, { token: string }>({
+      ...probe.definition,
+      handlers: {
+        'user.registered': async (_event, call) => {
+          await call.send({ method: 'POST', url: `${call.settings.origin}/a` });
+          await call.send({ method: 'POST', url: `${call.settings.origin}/b` });
+        },
+      },
+    });
+    await two.deliver(event(), dest(), http, memoryContext());
+    expect(http.exchanges.map((x) => new URL(x.request.url).pathname)).toEqual(['/token', '/a', '/b']);
+  });
+
+  it('does not send a static credential again after a 401', async () => {
+    answering({ '/contacts': () => ({ status: 401 }) });
+    const fixed = defineConnector<Settings, { token: string }>({
+      ...probe.definition,
+      authorize: {
+        mint: async (call) => ({ value: { token: call.settings.apiKey }, secrets: [], renewable: false }),
+        headers: (_s, session) => ({ authorization: `Bearer ${session.token}` }),
+      },
+    });
+    const error = await fixed.deliver(event(), dest(), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect(receiver.requests.filter((r) => r.url === '/contacts')).toHaveLength(1);
+  });
+});
