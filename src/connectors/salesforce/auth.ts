@@ -1,10 +1,6 @@
-import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { classifyResponse, isRetryableStatus } from '../core/classify.js';
-import { scrubbed } from '../crm/scrub.js';
-import { AuthError, PermanentError } from '../core/errors.js';
-import type { Destination, Http } from '../core/types.js';
-import { SessionExpiredError } from './errors.js';
+import { AuthError, isRetryableStatus, PermanentError, type Call, type Classification, type HttpResponse, type Session } from '../core/index.js';
 import type { SalesforceSettings } from './settings.js';
 
 export interface SalesforceSession {
@@ -23,18 +19,7 @@ interface TokenAnswer {
   error_description?: string;
 }
 
-// Salesforce tokens carry no expiry: one is kept per destination until a call answers 401.
-const sessions = new Map<string, Promise<SalesforceSession>>();
-
-function cacheKey(dest: Destination<SalesforceSettings>): string {
-  const s = dest.settings;
-  const credentials = [s.loginUrl, s.clientId, s.clientSecret, s.username, s.privateKeyPath, s.privateKey];
-  return `${dest.name}:${createHash('sha256').update(JSON.stringify(credentials)).digest('hex')}`;
-}
-
-export function forgetSalesforceSessions(): void {
-  sessions.clear();
-}
+export const tokenUrl = (s: SalesforceSettings) => `${s.loginUrl}/services/oauth2/token`;
 
 /** The JWT audience: login or test, whatever My Domain the token goes to; else the site itself. */
 export function jwtAudience(loginUrl: string): string {
@@ -44,7 +29,10 @@ export function jwtAudience(loginUrl: string): string {
   return loginUrl;
 }
 
-async function privateKeyOf(s: SalesforceSettings): Promise<KeyObject> {
+/** Keys pasted into an environment variable often arrive with literal "\n". */
+export const pemOf = (text: string) => text.replace(/\\n/g, '\n');
+
+async function privateKeyOf(s: SalesforceSettings, call: Call<SalesforceSettings, SalesforceSession>): Promise<KeyObject> {
   let pem = s.privateKey;
   if (!pem && s.privateKeyPath) {
     try {
@@ -53,10 +41,10 @@ async function privateKeyOf(s: SalesforceSettings): Promise<KeyObject> {
       const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
       throw new AuthError(`cannot read privateKeyPath ${s.privateKeyPath} (${code}): point it at the PEM private key of the app's certificate`);
     }
+    call.addSecret(pem.trim());
   }
   try {
-    // Keys pasted into an environment variable often arrive with literal "\n".
-    return createPrivateKey((pem ?? '').replace(/\\n/g, '\n'));
+    return createPrivateKey(pemOf(pem ?? ''));
   } catch {
     const where = s.privateKeyPath ? `the file ${s.privateKeyPath}` : 'privateKey';
     throw new AuthError(`${where} is not a PEM private key (expected "-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----")`);
@@ -66,12 +54,12 @@ async function privateKeyOf(s: SalesforceSettings): Promise<KeyObject> {
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 
 /** An RS256 assertion for the JWT bearer flow, valid for three minutes (Salesforce's maximum). */
-export async function jwtAssertion(s: SalesforceSettings, now: Date): Promise<string> {
+async function jwtAssertion(s: SalesforceSettings, call: Call<SalesforceSettings, SalesforceSession>): Promise<string> {
   const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
   const claims = base64url(
-    JSON.stringify({ iss: s.clientId, sub: s.username, aud: jwtAudience(s.loginUrl), exp: Math.floor(now.getTime() / 1000) + 180 }),
+    JSON.stringify({ iss: s.clientId, sub: s.username, aud: jwtAudience(s.loginUrl), exp: Math.floor(call.now().getTime() / 1000) + 180 }),
   );
-  const signature = sign('RSA-SHA256', Buffer.from(`${header}.${claims}`), await privateKeyOf(s));
+  const signature = sign('RSA-SHA256', Buffer.from(`${header}.${claims}`), await privateKeyOf(s, call));
   return `${header}.${claims}.${base64url(signature)}`;
 }
 
@@ -97,28 +85,50 @@ function fixFor(answer: TokenAnswer, s: SalesforceSettings): string {
   return 'check the app\'s OAuth settings and these credentials';
 }
 
-async function mintSession(dest: Destination<SalesforceSettings>, http: Http, now: Date): Promise<SalesforceSession> {
-  const s = dest.settings;
+/** What the token endpoint's answer means: OAuth errors are configuration to fix, never retried. */
+export function tokenFailure(res: HttpResponse, s: SalesforceSettings): Classification {
+  if (res.status >= 200 && res.status < 300) return 'ok';
+  let answer: TokenAnswer = {};
+  try {
+    answer = res.json<TokenAnswer>() ?? {};
+  } catch {
+    // Judged by status alone.
+  }
+  if (answer.error && res.status >= 400 && res.status < 500 && !isRetryableStatus(res.status)) {
+    const said = answer.error_description ? `${answer.error}: ${answer.error_description}` : answer.error;
+    return new AuthError(`Salesforce refused the credentials (${said}): ${fixFor(answer, s)}`, res.status);
+  }
+  if (res.status === 404) {
+    return new PermanentError(`${s.loginUrl} has no /services/oauth2/token (HTTP 404): set loginUrl to your My Domain or login host`, 404);
+  }
+  return undefined;
+}
+
+/**
+ * A token by client credentials (clientSecret) or JWT bearer (username and key). Salesforce gives
+ * no lifetime: the session is kept until a call answers 401, and the engine then mints anew.
+ */
+export async function mintSession(call: Call<SalesforceSettings, SalesforceSession>): Promise<Session<SalesforceSession>> {
+  const s = call.settings;
   const form = new URLSearchParams();
   if (s.clientSecret) {
-    http.addSecret(s.clientSecret);
     form.set('grant_type', 'client_credentials');
     form.set('client_id', s.clientId);
     form.set('client_secret', s.clientSecret);
   } else {
-    if (s.privateKey) http.addSecret(s.privateKey);
-    const assertion = await jwtAssertion(s, now);
+    const assertion = await jwtAssertion(s, call);
     // The assertion is a bearer credential for its three minutes.
-    http.addSecret(assertion);
+    call.addSecret(assertion);
     form.set('grant_type', 'urn:ietf:params:oauth:grant-type:jwt-bearer');
     form.set('assertion', assertion);
   }
-  const res = await http.request({
+  const res = await call.send({
     method: 'POST',
-    url: `${s.loginUrl}/services/oauth2/token`,
+    url: tokenUrl(s),
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: form.toString(),
-    acceptStatus: () => true,
+    action: 'the token request',
+    authorize: false,
     dryRunResponse: {
       status: 200,
       body: { access_token: 'dry-run-access-token', instance_url: s.loginUrl, token_type: 'Bearer', id: `${s.loginUrl}/id/dry-run` },
@@ -126,64 +136,15 @@ async function mintSession(dest: Destination<SalesforceSettings>, http: Http, no
   });
   let answer: TokenAnswer = {};
   try {
-    answer = res.json<TokenAnswer>();
+    answer = res.json<TokenAnswer>() ?? {};
   } catch {
-    // Judged by status below.
+    // Not JSON: not a Salesforce token endpoint, said below.
   }
-  if (res.status >= 200 && res.status < 300) {
-    if (!answer.access_token || !answer.instance_url) {
-      throw new PermanentError(`${s.loginUrl}/services/oauth2/token answered without access_token/instance_url: is loginUrl a Salesforce login host?`);
-    }
-    http.addSecret(answer.access_token);
-    return { accessToken: answer.access_token, instanceUrl: answer.instance_url.replace(/\/+$/, ''), identity: answer.id };
+  if (!answer.access_token || !answer.instance_url) {
+    throw new PermanentError(`${tokenUrl(s)} answered without access_token/instance_url: is loginUrl a Salesforce login host?`);
   }
-  if (answer.error && res.status >= 400 && res.status < 500 && !isRetryableStatus(res.status)) {
-    const said = answer.error_description ? `${answer.error}: ${answer.error_description}` : answer.error;
-    throw new AuthError(`Salesforce refused the credentials (${said}): ${fixFor(answer, s)}`, res.status);
-  }
-  if (res.status === 404) {
-    throw new PermanentError(`${s.loginUrl} has no /services/oauth2/token (HTTP 404): set loginUrl to your My Domain or login host`, 404);
-  }
-  throw classifyResponse(res);
-}
-
-/**
- * Runs `work` with a session, minting one when none is cached; a 401 renews it once, and a
- * second 401 is an AuthError (the credentials work but the session does not: IP or policy).
- */
-export async function withSalesforceSession<T>(
-  dest: Destination<SalesforceSettings>,
-  http: Http,
-  now: Date,
-  work: (session: SalesforceSession) => Promise<T>,
-): Promise<T> {
-  const key = cacheKey(dest);
-  for (let round = 0; ; round++) {
-    let pending = http.dryRun ? undefined : sessions.get(key);
-    if (!pending) {
-      pending = mintSession(dest, http, now);
-      // A dry run's invented token must not replace a real one.
-      if (!http.dryRun) {
-        sessions.set(key, pending);
-        pending.catch(() => sessions.get(key) === pending && sessions.delete(key));
-      }
-    }
-    const secrets = [dest.settings.clientSecret, dest.settings.privateKey];
-    const session = await pending.catch((err: unknown) => {
-      throw scrubbed(err, secrets);
-    });
-    http.addSecret(session.accessToken);
-    try {
-      return await work(session);
-    } catch (err) {
-      if (!(err instanceof SessionExpiredError)) throw scrubbed(err, [...secrets, session.accessToken]);
-      if (sessions.get(key) === pending) sessions.delete(key);
-      if (round > 0) {
-        throw new AuthError(
-          `${err.message}, even with a fresh token: check the app's session policies and IP relaxation for the integration user`,
-          401,
-        );
-      }
-    }
-  }
+  return {
+    value: { accessToken: answer.access_token, instanceUrl: answer.instance_url.replace(/\/+$/, ''), identity: answer.id },
+    secrets: [answer.access_token],
+  };
 }

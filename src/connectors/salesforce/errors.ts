@@ -1,5 +1,17 @@
-import { isRetryableStatus, parseRetryAfter } from '../core/classify.js';
-import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
+import {
+  AuthError,
+  isRetryableStatus,
+  parseRetryAfter,
+  PayloadValidationError,
+  PermanentError,
+  RetryableError,
+  type Classification,
+  type ClassifyContext,
+  type DeliveryError,
+  type HttpResponse,
+} from '../core/index.js';
+import { tokenFailure, tokenUrl } from './auth.js';
+import type { SalesforceSettings } from './settings.js';
 
 /** One entry of Salesforce's error array (`errorCode`), or of a SaveResult's `errors` (`statusCode`). */
 export interface SalesforceApiError {
@@ -8,9 +20,6 @@ export interface SalesforceApiError {
   statusCode?: string;
   fields?: string[];
 }
-
-/** 401 INVALID_SESSION_ID: the token expired or was revoked; the session is renewed once. */
-export class SessionExpiredError extends AuthError {}
 
 /** The record a remembered id points to is gone (deleted, merged): find or create it again. */
 export class RecordGoneError extends PermanentError {}
@@ -41,7 +50,7 @@ const VALIDATION_CODES = new Set([
 ]);
 const GONE_CODES = new Set(['NOT_FOUND', 'ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY']);
 
-export function apiErrors(body: unknown): SalesforceApiError[] {
+function apiErrors(body: unknown): SalesforceApiError[] {
   if (Array.isArray(body)) return body.filter((e): e is SalesforceApiError => !!e && typeof e === 'object');
   if (body && typeof body === 'object' && Array.isArray((body as { errors?: unknown }).errors)) {
     return apiErrors((body as { errors: unknown[] }).errors);
@@ -62,12 +71,12 @@ function flat(text: string): string {
   return one.length > 300 ? `${one.slice(0, 300)}…` : one;
 }
 
-export function errorCode(error: SalesforceApiError | undefined): string | undefined {
+function errorCode(error: SalesforceApiError | undefined): string | undefined {
   return error?.errorCode ?? error?.statusCode;
 }
 
 /** "REQUIRED_FIELD_MISSING on LastName: Required fields are missing: [LastName]" */
-export function describeErrors(errors: SalesforceApiError[], status: number, rawBody: string): string {
+function describeErrors(errors: SalesforceApiError[], status: number, rawBody: string): string {
   if (errors.length === 0) return `HTTP ${status}${rawBody ? `: ${flat(rawBody)}` : ''}`;
   return errors
     .slice(0, 3)
@@ -82,7 +91,7 @@ export function describeErrors(errors: SalesforceApiError[], status: number, raw
  * What a Salesforce answer means (the fact sheet's table): the body is a JSON array of
  * `{message, errorCode, fields}`, and the API limit arrives as a 403.
  */
-export function salesforceFailure(
+function salesforceFailure(
   status: number,
   body: unknown,
   rawBody: string,
@@ -94,7 +103,14 @@ export function salesforceFailure(
   const detail = describeErrors(errors, status, rawBody);
   const messages = errors.map((e) => e.message ?? '').join(' ');
 
-  if (status === 401) return new SessionExpiredError(`Salesforce ended the session (${detail})`, 401);
+  // 401 INVALID_SESSION_ID: the engine mints a new session and sends once more, so what is
+  // thrown here was refused with a fresh token: the credentials work but the session does not.
+  if (status === 401) {
+    return new AuthError(
+      `Salesforce ended the session (${detail}), even with a fresh token: check the app's session policies and IP relaxation for the integration user`,
+      401,
+    );
+  }
   if (codes.includes('REQUEST_LIMIT_EXCEEDED')) {
     const concurrent = /concurrent/i.test(messages);
     const usage = headers['sforce-limit-info'] ? ` (${headers['sforce-limit-info']})` : '';
@@ -126,4 +142,27 @@ export function salesforceFailure(
     );
   }
   return new PermanentError(`Salesforce refused ${action}: ${detail}`, status);
+}
+
+interface CompositeAnswer {
+  compositeResponse?: Array<{ body: unknown; httpStatusCode: number; referenceId: string; httpHeaders?: Record<string, string> }>;
+}
+
+/** A Composite call answers 200 with each subrequest's status: the first real failure is the call's. */
+function compositeFailure(answer: CompositeAnswer, action: string): DeliveryError | undefined {
+  const failed = (answer.compositeResponse ?? []).filter((r) => r.httpStatusCode >= 300);
+  // With allOrNone the others report PROCESSING_HALTED; the cause is the one that does not.
+  const cause = failed.find((r) => !apiErrors(r.body).some((e) => errorCode(e) === 'PROCESSING_HALTED')) ?? failed[0];
+  if (!cause) return undefined;
+  return salesforceFailure(cause.httpStatusCode, cause.body, JSON.stringify(cause.body), cause.httpHeaders ?? {}, `${action} (${cause.referenceId})`);
+}
+
+/** Every answer of the token endpoint and the org's REST API. */
+export function classifySalesforce(res: HttpResponse, { settings, request }: ClassifyContext<SalesforceSettings>): Classification {
+  if (request.url === tokenUrl(settings)) return tokenFailure(res, settings);
+  const action = request.action ?? `the request ${request.method} ${new URL(request.url).pathname}`;
+  const body = parsed(res.body);
+  if (res.status < 200 || res.status >= 300) return salesforceFailure(res.status, body, res.body, res.headers, action);
+  const composite = !!body && typeof body === 'object' && Array.isArray((body as CompositeAnswer).compositeResponse);
+  return (composite ? compositeFailure(body as CompositeAnswer, action) : undefined) ?? 'ok';
 }

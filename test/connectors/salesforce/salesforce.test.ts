@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from '../../../src/connectors/core/errors.js';
 import { salesforce, type SalesforceSettings } from '../../../src/connectors/salesforce/index.js';
-import { forgetSalesforceSessions, jwtAudience } from '../../../src/connectors/salesforce/auth.js';
+import { jwtAudience } from '../../../src/connectors/salesforce/auth.js';
+import { forgetAllSessions } from '../../../src/connectors/core/sessions.js';
 import type { Destination } from '../../../src/connectors/core/types.js';
 import { createHttp, type RecordingHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';
@@ -45,7 +46,7 @@ const recorded = (http: RecordingHttp) => JSON.stringify(http.exchanges);
 const lines = (http: RecordingHttp) => http.exchanges.map((x) => `${x.request.method} ${new URL(x.request.url).pathname} ${x.response?.status ?? x.error}`);
 
 beforeEach(async () => {
-  forgetSalesforceSessions();
+  forgetAllSessions();
   fake = await FakeSalesforce.start({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, publicKey: keys.publicKey, username: USERNAME });
 });
 afterEach(() => fake.close());
@@ -351,10 +352,11 @@ describe('salesforce connector', () => {
     await salesforce.deliver(completed, destination(), http, ctx);
     expect(fake.requests).toHaveLength(0);
     expect(ctx.state.map.size).toBe(0);
+    // One pretend token per delivery; the engine answers what needs no particular answer with 200 {}.
     expect(lines(http)).toEqual([
       'POST /services/oauth2/token 200',
       'GET /services/data/v66.0/query 200',
-      'POST /services/data/v66.0/sobjects/Lead 201',
+      'POST /services/data/v66.0/sobjects/Lead 200',
       'POST /services/oauth2/token 200',
       'GET /services/data/v66.0/query 200',
       'POST /services/data/v66.0/composite 200',
@@ -395,7 +397,7 @@ describe('salesforce connector', () => {
     await expect(salesforce.check!(destination({ apiVersion: 'v99.0' }), createHttp(), memoryContext())).rejects.toThrow(
       /does not offer API v99\.0 \(newest: v67\.0\): set apiVersion/,
     );
-    forgetSalesforceSessions();
+    forgetAllSessions();
     await expect(salesforce.check!(destination({ clientSecret: 'nope-nope-nope' }), createHttp(), memoryContext())).rejects.toBeInstanceOf(AuthError);
   });
 
