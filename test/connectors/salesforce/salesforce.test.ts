@@ -388,6 +388,83 @@ describe('salesforce connector', () => {
     expect(JSON.stringify(http.exchanges)).not.toContain(fake.issuedTokens[0]);
   });
 
+  it('mints one token for concurrent deliveries, and one more for all of them when the session ends', async () => {
+    const ctx = memoryContext();
+    const video = (n: number) =>
+      event('video.completed', { video: { id: `v${n}`, title: `T${n}`, url: 'https://v.example/v.mp4' }, user: { id: `usr_${n}`, email: `u${n}@example.org` } }, `evt_${n}`);
+    const all = () => Promise.all([1, 2, 3, 4, 5].map((n) => salesforce.deliver(video(n), destination(), createHttp(), ctx)));
+    await all();
+    expect(fake.issuedTokens).toHaveLength(1);
+    expect(fake.tasks.size).toBe(5);
+
+    fake.expireSessions();
+    await Promise.all([6, 7, 8, 9].map((n) => salesforce.deliver(video(n), destination(), createHttp(), ctx)));
+    expect(fake.issuedTokens).toHaveLength(2);
+    expect(fake.requests.filter((r) => r.url === '/services/oauth2/token')).toHaveLength(2);
+    expect(fake.tasks.size).toBe(9);
+  });
+
+  it('masks a secret the token endpoint echoes in its refusal', async () => {
+    fake.injectOnce(
+      { status: 400, body: { error: 'invalid_client', error_description: `client secret ${CLIENT_SECRET} is not valid` } },
+      (req) => req.url === '/services/oauth2/token',
+    );
+    const http = createHttp();
+    const error = await salesforce.deliver(registered, destination(), http, memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error.message).toMatch(/^Salesforce refused the credentials \(invalid_client: client secret …9e2b is not valid\): check clientId and clientSecret/);
+    expect(recorded(http) + error.message).not.toContain(CLIENT_SECRET);
+  });
+
+  it('masks the access token when an API error echoes it', async () => {
+    const ctx = memoryContext();
+    await salesforce.deliver(registered, destination(), createHttp(), ctx);
+    const [token] = fake.issuedTokens;
+    fake.injectOnce({ status: 400, body: [{ message: `session ${token} may not write Tasks`, errorCode: 'INVALID_FIELD', fields: [] }] });
+    const http = createHttp();
+    const error = await salesforce.deliver(completed, destination(), http, ctx).catch((e) => e);
+    expect(error).toBeInstanceOf(PayloadValidationError);
+    expect(error.message).toMatch(/^Salesforce refused the Task creation: INVALID_FIELD: session …\w{4} may not write Tasks$/);
+    expect(recorded(http) + error.message).not.toContain(token);
+  });
+
+  it('reads what the destination remembers in a dry run, so it shows the update the real run would make', async () => {
+    const ctx = memoryContext();
+    await salesforce.deliver(registered, destination(), createHttp(), ctx);
+    const [leadId] = fake.leads.keys();
+    const before = new Map(ctx.state.map);
+    const sent = fake.requests.length;
+
+    const http = createHttp({ dryRun: true });
+    await salesforce.deliver(registered, destination(), http, ctx);
+    await salesforce.deliver(completed, destination(), http, ctx);
+    expect(lines(http)).toEqual([
+      'POST /services/oauth2/token 200',
+      `PATCH /services/data/v66.0/sobjects/Lead/${leadId} 200`,
+      'POST /services/oauth2/token 200',
+      'POST /services/data/v66.0/sobjects/Task 200',
+    ]);
+    expect(JSON.parse(http.exchanges[3].request.body!)).toMatchObject({ WhoId: leadId, Subject: 'Video completed: Product launch teaser' });
+    // Nothing sent, nothing written: the Task is still to be made by the real delivery.
+    expect(fake.requests).toHaveLength(sent);
+    expect(ctx.state.map).toEqual(before);
+    await salesforce.deliver(completed, destination(), createHttp(), ctx);
+    expect(fake.tasks.size).toBe(1);
+  });
+
+  it('classifies the API limit inside a 200 Composite answer as a rate limit, not as success', async () => {
+    fake.injectOnce(
+      {
+        status: 200,
+        body: { compositeResponse: [{ body: [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }], httpHeaders: {}, httpStatusCode: 403, referenceId: 'lead' }] },
+      },
+      (req) => req.url.endsWith('/composite'),
+    );
+    const error = await salesforce.deliver(completed, destination(), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).toMatchObject({ rateLimited: true, afterMs: 3_600_000 });
+  });
+
   it('checks the credentials cheaply and says where it is authenticated', async () => {
     const http = createHttp();
     await expect(salesforce.check!(destination(), http, memoryContext())).resolves.toBe(
