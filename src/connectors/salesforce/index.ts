@@ -75,9 +75,6 @@ async function addTask(call: SalesforceCall, event: Envelope, user: User): Promi
 /** Events of one user are serialised, so a registration and a video arriving together make one Lead. */
 const taskOnLead = (event: Envelope, user: User, call: SalesforceCall) => call.serialized(user.id, () => addTask(call, event, user));
 
-// The engine mints a pretend session for every request of a dry run; one per delivery is enough.
-const dryRunSessions = new WeakMap<SalesforceCall, Promise<Session<SalesforceSession>>>();
-
 const SESSION_SKIP = 'session events are not sent to Salesforce: each would cost an API call and adds little to a Lead';
 
 function hostOf(url: string): string {
@@ -97,12 +94,7 @@ export const salesforce = defineConnector<SalesforceSettings, SalesforceSession>
   secrets: ({ privateKey }) => [privateKey && pemOf(privateKey)],
 
   authorize: {
-    mint(call) {
-      if (!call.dryRun) return mintSession(call);
-      let pending = dryRunSessions.get(call);
-      if (!pending) dryRunSessions.set(call, (pending = mintSession(call)));
-      return pending;
-    },
+    mint: mintSession,
     headers: (_settings, session) => ({ authorization: `Bearer ${session.accessToken}`, accept: 'application/json' }),
   },
   classify: classifySalesforce,
