@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { Envelope } from '../../events/index.js';
-import { PayloadValidationError } from '../core/errors.js';
+import {
+  contextShape,
+  isBuiltinEventType,
+  sessionShape,
+  userShape,
+  type BuiltinEventType,
+  type Envelope,
+  type EventContext,
+  type Session,
+  type User,
+  type Video,
+} from '../../events/index.js';
+import { PayloadValidationError, type TypedEvent } from '../core/index.js';
 import {
   customEventName,
   GA4_LIMITS,
@@ -34,22 +45,28 @@ export interface RenderedGa4Event {
   event: Ga4Event;
 }
 
-export const GA4_EVENT_NAMES: Readonly<Record<string, string>> = {
-  'user.registered': 'sign_up',
-  'video.generated': 'video_generation_started',
-  'video.completed': 'video_generation_completed',
-  'video.failed': 'video_generation_failed',
-  'session.started': 'app_session_begin',
-  'session.ended': 'app_session_end',
-};
+/** Who an event is about and where it happened: what GA4 reads of any event, whatever its type. */
+export interface Ga4Subject {
+  user?: Partial<User>;
+  context?: EventContext;
+  session?: Partial<Session>;
+}
 
-type Obj = Record<string, unknown>;
-const obj = (value: unknown): Obj => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : {});
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+/** What an event type makes of its event: the GA4 name and params, and what it knows of its session. */
+export interface Ga4EventSpec {
+  name: string;
+  /** In order of importance: the first 25 valid ones are kept. */
+  params: Array<[string, unknown]>;
+  /** The session's start in Unix seconds, when this event type knows it. */
+  sessionStartSec?: number;
+  /** engagement_time_msec, when this event type knows it (1 otherwise). */
+  engagementMs?: number;
+}
 
-function seconds(iso: unknown): number | undefined {
-  const ms = typeof iso === 'string' ? Date.parse(iso) : NaN;
+const epochSec = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
+
+function seconds(iso: string | undefined): number | undefined {
+  const ms = iso ? Date.parse(iso) : NaN;
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
 
@@ -68,16 +85,12 @@ const SESSION_WINDOW_SEC = 30 * 60;
  * gtag uses the session's start in Unix seconds as session_id. Without a known start,
  * events of one client in the same half hour share a session, like GA4's own timeout.
  */
-function sessionId(event: Envelope, data: Obj): string {
-  const session = obj(data.session);
-  const explicit = str(obj(data.context).gaSessionId);
-  if (explicit) return explicit;
-  const started = seconds(session.startedAt);
+function sessionId(timestamp: string, subject: Ga4Subject, startSec: number | undefined): string {
+  const explicit = subject.context?.gaSessionId;
+  if (typeof explicit === 'string' && explicit) return explicit;
+  const started = seconds(subject.session?.startedAt) ?? startSec;
   if (started !== undefined) return String(started);
-  const eventSec = Math.floor(Date.parse(event.timestamp) / 1000);
-  const duration = num(session.durationSec);
-  if (event.type === 'session.ended' && duration !== undefined) return String(Math.floor((seconds(session.endedAt) ?? eventSec) - duration));
-  if (event.type === 'session.started') return String(eventSec);
+  const eventSec = epochSec(timestamp);
   return String(eventSec - (eventSec % SESSION_WINDOW_SEC));
 }
 
@@ -101,16 +114,56 @@ function paramsOf(entries: Array<[string, unknown]>): Record<string, Ga4ParamVal
   return params;
 }
 
-function renderMs(video: Obj): number | undefined {
-  const created = Date.parse(String(video.createdAt));
-  const completed = Date.parse(String(video.completedAt));
+function renderMs(video: Video): number | undefined {
+  const created = Date.parse(video.createdAt ?? '');
+  const completed = Date.parse(video.completedAt ?? '');
   return Number.isNaN(created) || Number.isNaN(completed) || completed < created ? undefined : completed - created;
 }
+
+const videoParams = (video: Video): Array<[string, unknown]> => [
+  ['video_id', video.id],
+  ['video_title', video.title],
+  ['model', video.model],
+];
+
+/** One rendering per built-in event type, from its typed data. */
+export type Ga4Renderings = { [T in BuiltinEventType]: (event: TypedEvent<T>) => Ga4EventSpec };
+
+export const GA4_EVENTS: Ga4Renderings = {
+  'user.registered': ({ data }) => ({
+    name: 'sign_up',
+    params: [['method', data.method ?? data.user.signupMethod], ['plan', data.user.plan]],
+  }),
+  'video.generated': ({ data: { video } }) => ({
+    name: 'video_generation_started',
+    params: [...videoParams(video), ['prompt_len', video.prompt?.length], ['duration_sec', video.durationSec], ['video_format', video.format]],
+  }),
+  'video.completed': ({ data: { video } }) => ({
+    name: 'video_generation_completed',
+    params: [...videoParams(video), ['duration_sec', video.durationSec], ['render_ms', renderMs(video)], ['video_format', video.format]],
+  }),
+  'video.failed': ({ data: { video, error } }) => ({
+    name: 'video_generation_failed',
+    params: [...videoParams(video), ['error_code', error.code], ['error_message', error.message]],
+  }),
+  'session.started': ({ data: { session }, timestamp }) => ({
+    name: 'app_session_begin',
+    params: [['app_session_id', session.id]],
+    sessionStartSec: epochSec(timestamp),
+  }),
+  'session.ended': ({ data: { session }, timestamp }) => ({
+    name: 'app_session_end',
+    params: [['app_session_id', session.id], ['session_duration_sec', session.durationSec], ['videos_generated', session.videosGenerated]],
+    sessionStartSec: Math.floor((seconds(session.endedAt) ?? epochSec(timestamp)) - session.durationSec),
+    // GA4 counts an event as engaged only with a positive value; a session's end carries its length.
+    engagementMs: session.durationSec > 0 ? Math.round(session.durationSec * 1000) : undefined,
+  }),
+};
 
 const LOOKS_PERSONAL = /@|^\+?[\d\s().-]{7,}$/;
 
 /** Scalars of a custom event's data, one level of nesting flattened, personal data left out (GA4 forbids it). */
-function customParams(data: Obj): Array<[string, unknown]> {
+function customParams(data: Record<string, unknown>): Array<[string, unknown]> {
   const out: Array<[string, unknown]> = [];
   const visit = (prefix: string, value: unknown, depth: number) => {
     if (typeof value === 'string' && LOOKS_PERSONAL.test(value)) return;
@@ -128,45 +181,22 @@ function customParams(data: Obj): Array<[string, unknown]> {
   return out;
 }
 
-function eventParams(event: Envelope, data: Obj): Array<[string, unknown]> {
-  const video = obj(data.video);
-  const session = obj(data.session);
-  const error = obj(data.error);
-  const prompt = str(video.prompt);
-  const videoParams: Array<[string, unknown]> = [
-    ['video_id', video.id],
-    ['video_title', video.title],
-    ['model', video.model],
-  ];
-  switch (event.type) {
-    case 'user.registered':
-      return [['method', data.method ?? obj(data.user).signupMethod], ['plan', obj(data.user).plan]];
-    case 'video.generated':
-      return [...videoParams, ['prompt_len', prompt?.length], ['duration_sec', video.durationSec], ['video_format', video.format]];
-    case 'video.completed':
-      return [...videoParams, ['duration_sec', video.durationSec], ['render_ms', renderMs(video)], ['video_format', video.format]];
-    case 'video.failed':
-      return [...videoParams, ['error_code', error.code], ['error_message', error.message]];
-    case 'session.started':
-      return [['app_session_id', session.id]];
-    case 'session.ended':
-      return [['app_session_id', session.id], ['session_duration_sec', session.durationSec], ['videos_generated', session.videosGenerated]];
-    default:
-      return customParams(data);
-  }
+// A custom event's data is free-form: only the fields GA4 reads are taken, where they have the built-in shapes.
+const customUser = userShape.pick({ id: true, plan: true }).partial();
+const customContext = contextShape.pick({ gaClientId: true, pageUrl: true });
+const customSession = sessionShape.pick({ startedAt: true });
+
+function customSubject(data: Record<string, unknown>): Ga4Subject {
+  const shaped = <T>(result: { success: true; data: T } | { success: false }): T | undefined => (result.success ? result.data : undefined);
+  return {
+    user: shaped(customUser.safeParse(data.user)),
+    context: shaped(customContext.safeParse(data.context)),
+    session: shaped(customSession.safeParse(data.session)),
+  };
 }
 
-function engagementMs(event: Envelope, data: Obj): number {
-  // GA4 counts an event as engaged only with a positive value; a session's end carries its length.
-  const duration = num(obj(data.session).durationSec);
-  return event.type === 'session.ended' && duration !== undefined && duration > 0 ? Math.round(duration * 1000) : 1;
-}
-
-/** Turns one product event into a GA4 event, or says why it cannot be sent. */
-export function renderGa4Event(event: Envelope, now: Date): RenderedGa4Event {
-  const data = obj(event.data);
-  const user = obj(data.user);
-  const context = obj(data.context);
+/** Turns one product event, as its type renders it, into a GA4 event, or says why it cannot be sent. */
+function rendered(event: Envelope<unknown>, subject: Ga4Subject, spec: Ga4EventSpec, now: Date): RenderedGa4Event {
   const happenedAt = Date.parse(event.timestamp);
   const age = now.getTime() - happenedAt;
   if (age > GA4_LIMITS.backdateMs) {
@@ -176,30 +206,48 @@ export function renderGa4Event(event: Envelope, now: Date): RenderedGa4Event {
     );
   }
 
-  const userId = str(user.id);
-  const clientId = str(context.gaClientId) ?? (userId ? derivedClientId(userId) : undefined);
+  const userId = subject.user?.id || undefined;
+  const clientId = subject.context?.gaClientId || (userId ? derivedClientId(userId) : undefined);
   if (!clientId) {
     throw new PayloadValidationError(`GA4 needs a client id: give the ${event.type} event data.context.gaClientId or data.user.id`);
   }
 
-  const name = GA4_EVENT_NAMES[event.type] ?? customEventName(event.type);
   const params = paramsOf([
-    ['session_id', sessionId(event, data)],
-    ['engagement_time_msec', engagementMs(event, data)],
-    ...eventParams(event, data),
-    ['page_location', context.pageUrl],
+    ['session_id', sessionId(event.timestamp, subject, spec.sessionStartSec)],
+    ['engagement_time_msec', spec.engagementMs ?? 1],
+    ...spec.params,
+    ['page_location', subject.context?.pageUrl],
   ]);
 
   const userProperties: Record<string, { value: Ga4ParamValue }> = {};
-  const plan = str(user.plan);
+  const plan = subject.user?.plan;
   if (plan) userProperties.plan = { value: plan.slice(0, GA4_LIMITS.userPropertyValueLength) };
 
   return {
     clientId,
     userId: userId && userId.length <= GA4_LIMITS.userIdLength ? userId : undefined,
     userProperties,
-    event: { name, params, timestamp_micros: happenedAt * 1000 },
+    event: { name: spec.name, params, timestamp_micros: happenedAt * 1000 },
   };
+}
+
+/** A built-in event as GA4 sees it, from its typed data. */
+export function renderBuiltinEvent<T extends BuiltinEventType>(event: TypedEvent<T>, now: Date): RenderedGa4Event {
+  const render: (event: TypedEvent<T>) => Ga4EventSpec = GA4_EVENTS[event.type];
+  return rendered(event, event.data, render(event), now);
+}
+
+/** A custom event as GA4 sees it: a valid, unreserved name and the data's scalars. */
+export function renderCustomEvent(event: Envelope, now: Date): RenderedGa4Event {
+  return rendered(event, customSubject(event.data), { name: customEventName(event.type), params: customParams(event.data) }, now);
+}
+
+/**
+ * Any event as its handler renders it, for the debug endpoint (which is given untyped
+ * envelopes). A built-in type's data was validated against its schema when the event was built.
+ */
+export function renderGa4Event(event: Envelope, now: Date): RenderedGa4Event {
+  return isBuiltinEventType(event.type) ? renderBuiltinEvent(event as TypedEvent<BuiltinEventType>, now) : renderCustomEvent(event, now);
 }
 
 /**
