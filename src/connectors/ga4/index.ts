@@ -69,7 +69,9 @@ function classifyGa4(res: HttpResponse, { request }: ClassifyContext<Ga4Settings
   if (isRetryableStatus(res.status)) return new RetryableError(what, parseRetryAfter(res.headers['retry-after']), res.status);
   if (res.status === 413) return new PayloadValidationError(`${what} (GA4 refuses bodies of 130 kB or more)`, res.status);
   if (res.status === 404) return new PermanentError(`${what} (no Measurement Protocol at this address: check baseUrl)`, res.status);
-  return undefined;
+  // Redirects (not followed) and 410 Gone: the generic rule.
+  if (res.status < 400 || res.status === 410) return undefined;
+  return new PermanentError(what, res.status);
 }
 
 async function collect(call: Ga4Call, event: RenderedGa4Event): Promise<void> {

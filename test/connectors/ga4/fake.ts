@@ -1,4 +1,4 @@
-import { startReceiver, type ReceivedRequest, type Receiver } from '../../helpers/receiver.js';
+import { startReceiver, type ReceivedRequest, type Receiver, type Reply } from '../../helpers/receiver.js';
 
 // A local GA4 that applies the Measurement Protocol's rules the way /debug/mp/collect reports them.
 
@@ -47,6 +47,8 @@ export interface FakeGa4 {
   extraReserved: Set<string>;
   /** Answer this status instead of GA4's usual ones (outages). */
   failWith?: number;
+  /** Answer with this instead (a proxy's or a broken endpoint's answers). */
+  answer?: (req: ReceivedRequest) => Reply;
   close(): Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export async function startFakeGa4(options: FakeGa4Options): Promise<FakeGa4> {
   const now = options.now ?? Date.now;
   const fake = { collected: [], dropped: [], extraReserved: new Set<string>() } as unknown as FakeGa4;
   const receiver = await startReceiver((req) => {
+    if (fake.answer) return fake.answer(req);
     if (fake.failWith) return { status: fake.failWith, body: 'unavailable' };
     const url = new URL(req.url, 'http://ga4.local');
     if (req.method !== 'POST') return { status: 405 };

@@ -204,6 +204,64 @@ describe('ga4 connector', () => {
     expect(limited.rateLimited).toBe(true);
   });
 
+  it('masks the API secret when an answer echoes the request URL, and names the request that failed', async () => {
+    fake.answer = (req) => ({ status: 400, body: `Bad request: POST ${req.url}` });
+    const http = createHttp();
+    const failure = await ga4.deliver(sample('video.completed'), destination(fake.origin), http, ctx()).catch((e) => e);
+    expect(failure).toBeInstanceOf(PermanentError);
+    expect(failure).not.toBeInstanceOf(RetryableError);
+    expect(failure.message).toMatch(/^GA4 answered HTTP 400 to the event upload: Bad request: POST \/mp\/collect\?measurement_id=G-VIDHOOK42&api_secret=/);
+    expect(failure.message).not.toContain(API_SECRET);
+    expect(JSON.stringify(http.exchanges)).not.toContain(API_SECRET);
+    expect(fake.receiver.requests[0].url).toContain(`api_secret=${API_SECRET}`);
+  });
+
+  it('names the request in a retryable failure and keeps the wait the service asked for', async () => {
+    fake.answer = () => ({ status: 503, headers: { 'retry-after': '12' }, body: `upstream down (${API_SECRET})` });
+    const failure = await ga4.deliver(sample('session.started'), destination(fake.origin), createHttp(), ctx()).catch((e) => e);
+    expect(failure).toBeInstanceOf(RetryableError);
+    expect(failure.afterMs).toBe(12_000);
+    expect(failure.rateLimited).toBe(false);
+    expect(failure.message).toMatch(/^GA4 answered HTTP 503 to the event upload: upstream down/);
+    expect(failure.message).not.toContain(API_SECRET);
+  });
+
+  it('refuses a body GA4 finds too large as a payload error, not a retry', async () => {
+    fake.answer = () => ({ status: 413 });
+    const failure = await ga4.deliver(sample('user.registered'), destination(fake.origin), createHttp(), ctx()).catch((e) => e);
+    expect(failure).toBeInstanceOf(PayloadValidationError);
+    expect(failure.message).toMatch(/413 to the event upload.*130 kB/);
+  });
+
+  it('says which request answered without JSON when the debug endpoint is not GA4', async () => {
+    fake.answer = () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>captive portal</html>' });
+    const failure = await ga4.validate!(sample('user.registered'), destination(fake.origin), createHttp(), ctx()).catch((e) => e);
+    expect(failure).toBeInstanceOf(PermanentError);
+    expect(failure.message).toMatch(/the validation request answered HTTP 200 without JSON/);
+    expect(failure.message).not.toContain(API_SECRET);
+  });
+
+  it('sends the same request in a dry run as in a real one', async () => {
+    const dry = createHttp({ dryRun: true });
+    const real = createHttp();
+    for (const http of [dry, real]) {
+      await ga4.deliver(sample('video.completed'), destination(fake.origin), http, ctx());
+      await ga4.validate!(sample('video.failed'), destination(fake.origin), http, ctx());
+    }
+    const requests = (http: typeof dry) => http.exchanges.map((x) => ({ method: x.request.method, url: x.request.url, body: x.request.body }));
+    expect(requests(dry)).toEqual(requests(real));
+    expect(fake.receiver.requests).toHaveLength(2);
+  });
+
+  it('takes a custom event\'s client, session and plan from its data where they have the usual shapes', async () => {
+    const data = { user: { id: 'usr_1', plan: 'team', email: 'not-an-email' }, context: { gaClientId: '123.456', gaSessionId: '1764272000' }, total: 12 };
+    const event = buildEnvelope({ type: 'order.paid', data, timestamp: NOW.toISOString() }, { customTypes: ['order.paid'] });
+    await ga4.deliver(event, destination(fake.origin), createHttp(), ctx());
+    expect(fake.dropped).toEqual([]);
+    expect(fake.collected[0]).toMatchObject({ clientId: '123.456', userId: 'usr_1', userProperties: { plan: { value: 'team' } } });
+    expect(fake.collected[0].params).toMatchObject({ session_id: '1764272000', total: 12 });
+  });
+
   it('never records the API secret', async () => {
     const http = createHttp();
     await ga4.deliver(sample('video.completed'), destination(fake.origin), http, ctx());
