@@ -1,6 +1,15 @@
-import { classifyResponse, parseRetryAfter, MAX_RETRY_AFTER_MS } from '../core/classify.js';
-import { AuthError, PayloadValidationError, PermanentError, RetryableError, type DeliveryError } from '../core/errors.js';
-import type { HttpResponse } from '../core/types.js';
+import {
+  AuthError,
+  isRetryableStatus,
+  parseRetryAfter,
+  PayloadValidationError,
+  PermanentError,
+  RetryableError,
+  snippet,
+  type Classification,
+  type ClassifyContext,
+  type HttpResponse,
+} from '../core/index.js';
 
 /** The error object of a Graph API answer. */
 export interface GraphError {
@@ -18,6 +27,8 @@ export interface GraphError {
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 341, 613, 80003, 80004]);
 const TEMPORARY_CODES = new Set([1, 2]);
 const BLOCKED_TEMPORARILY = 368;
+/** The longest wait vidhook takes from a service (Retry-After is capped the same). */
+const LONGEST_WAIT_MS = 60 * 60_000;
 
 export function graphErrorOf(res: HttpResponse): GraphError | undefined {
   try {
@@ -36,21 +47,30 @@ function regainAccessMs(headers: Record<string, string>): number | undefined {
     if (!raw) continue;
     for (const match of raw.matchAll(/"estimated_time_to_regain_access"\s*:\s*(\d+)/g)) minutes = Math.max(minutes, Number(match[1]));
   }
-  return minutes > 0 ? Math.min(minutes * 60_000, MAX_RETRY_AFTER_MS) : undefined;
+  return minutes > 0 ? Math.min(minutes * 60_000, LONGEST_WAIT_MS) : undefined;
 }
 
-function describe(error: GraphError): string {
+function describe(error: GraphError, action: string): string {
   const code = `code ${error.code ?? '?'}${error.error_subcode ? `/${error.error_subcode}` : ''}`;
   const detail = [error.error_user_title, error.error_user_msg ?? error.message].filter(Boolean).join(': ');
   const trace = error.fbtrace_id ? ` [fbtrace_id ${error.fbtrace_id}]` : '';
-  return `Meta ${code}: ${detail || 'no message'}${trace}`;
+  return `Meta refused ${action} (${code}): ${detail || 'no message'}${trace}`;
 }
 
-/** What a non-2xx Conversions API answer means for the delivery. */
-export function graphFailure(res: HttpResponse): DeliveryError {
+/** An answer without a Graph error object (a proxy, a load balancer): the generic rule, naming the request. */
+function plainFailure(res: HttpResponse, action: string): Classification {
+  if (res.status < 400 || res.status === 410) return undefined;
+  const text = `Meta answered HTTP ${res.status} to ${action}${res.body.trim() ? `: ${snippet(res.body)}` : ''}`;
+  return isRetryableStatus(res.status) ? new RetryableError(text, parseRetryAfter(res.headers['retry-after']), res.status) : new PermanentError(text, res.status);
+}
+
+/** What a Graph API answer means for the delivery: every answer, 2xx included, comes through here. */
+export function classifyGraph(res: HttpResponse, { request }: ClassifyContext<unknown>): Classification {
+  if (res.status >= 200 && res.status < 300) return 'ok';
+  const action = request.action ?? 'the request';
   const error = graphErrorOf(res);
-  if (!error || typeof error.code !== 'number') return classifyResponse(res);
-  const text = describe(error);
+  if (!error || typeof error.code !== 'number') return plainFailure(res, action);
+  const text = describe(error, action);
   const code = error.code;
 
   if (code === 190) {
@@ -67,7 +87,7 @@ export function graphFailure(res: HttpResponse): DeliveryError {
     return new RetryableError(`${text} (rate limited)`, after, res.status, { rateLimited: true });
   }
   if (code === BLOCKED_TEMPORARILY) {
-    return new RetryableError(`${text} (temporarily blocked; waiting before trying again)`, MAX_RETRY_AFTER_MS, res.status, { rateLimited: true });
+    return new RetryableError(`${text} (temporarily blocked; waiting before trying again)`, LONGEST_WAIT_MS, res.status, { rateLimited: true });
   }
   if (TEMPORARY_CODES.has(code) || error.is_transient === true) {
     return new RetryableError(`${text} (temporary)`, parseRetryAfter(res.headers['retry-after']), res.status);

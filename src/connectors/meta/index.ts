@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { redact } from '../core/masking.js';
-import { graphFailure } from './graph-errors.js';
-import { renderMetaEvent, type MetaServerEvent } from './server-event.js';
-import { baseUrl, described, secret } from '../core/settings.js';
-import type { Connector, Destination, Http, HttpRequest, HttpResponse } from '../core/types.js';
+import { baseUrl, defineConnector, described, secret, type Call, type TypedEvent } from '../core/index.js';
+import { classifyGraph } from './graph-errors.js';
+import { NOT_SENT, renderBuiltinEvent, renderCustomEvent, type MetaEventType, type MetaServerEvent } from './server-event.js';
 
 const GRAPH_ORIGIN = 'https://graph.facebook.com';
 export const DEFAULT_GRAPH_VERSION = 'v25.0';
@@ -35,16 +33,6 @@ function graphUrl(s: MetaSettings, path: string): URL {
   return new URL(`/${s.apiVersion}/${s.pixelId}${path}`, s.baseUrl ?? GRAPH_ORIGIN);
 }
 
-/** Sends a Graph request and turns any non-2xx answer into the delivery outcome it means. */
-async function graphRequest(req: HttpRequest, dest: Destination<MetaSettings>, http: Http): Promise<HttpResponse> {
-  http.addSecret(dest.settings.accessToken);
-  const res = await http.request({ ...req, acceptStatus: () => true });
-  if (res.status >= 200 && res.status < 300) return res;
-  const failure = graphFailure(res);
-  failure.message = redact(failure.message, [dest.settings.accessToken]);
-  throw failure;
-}
-
 export function eventsRequestBody(events: MetaServerEvent[], s: MetaSettings): Record<string, unknown> {
   return {
     data: events,
@@ -54,7 +42,22 @@ export function eventsRequestBody(events: MetaServerEvent[], s: MetaSettings): R
   };
 }
 
-export const meta: Connector<MetaSettings> = {
+type MetaCall = Call<MetaSettings>;
+
+async function upload(call: MetaCall, event: MetaServerEvent): Promise<void> {
+  await call.send({
+    method: 'POST',
+    url: graphUrl(call.settings, '/events').toString(),
+    json: eventsRequestBody([event], call.settings),
+    action: 'the event upload',
+  });
+}
+
+const conversion = <T extends MetaEventType>(event: TypedEvent<T>, call: MetaCall) => upload(call, renderBuiltinEvent(event, call.now()));
+
+// The Graph API takes the token as an access_token parameter (body or query), not a header, so
+// there is no `authorize`; the token is a secret() setting, masked by the engine everywhere.
+export const meta = defineConnector<MetaSettings>({
   kind: 'meta',
   title: 'Meta Conversions API',
   category: 'analytics',
@@ -63,32 +66,23 @@ export const meta: Connector<MetaSettings> = {
   defaultEvents: ['user.registered', 'video.completed'],
   // CAPI has no published per-call quota; app-level Graph limits still apply.
   limits: { concurrency: 4, perSecond: 20 },
+  classify: classifyGraph,
 
-  async deliver(event, dest, http, ctx) {
-    const serverEvent = renderMetaEvent(event, ctx.now());
-    await graphRequest(
-      {
-        method: 'POST',
-        url: graphUrl(dest.settings, '/events').toString(),
-        json: eventsRequestBody([serverEvent], dest.settings),
-        dryRunResponse: { status: 200, body: { events_received: 1, messages: [], fbtrace_id: 'dry-run' } },
-      },
-      dest,
-      http,
-    );
+  // What each type becomes is in server-event.ts (META_EVENTS), from the event's typed data.
+  handlers: {
+    'user.registered': conversion,
+    'video.generated': conversion,
+    'video.completed': conversion,
+    custom: (event, call) => upload(call, renderCustomEvent(event, call.now())),
   },
+  skipped: NOT_SENT,
 
-  async check(dest, http) {
-    const url = graphUrl(dest.settings, '');
+  async check(call) {
+    const url = graphUrl(call.settings, '');
     url.searchParams.set('fields', 'id,name');
-    url.searchParams.set('access_token', dest.settings.accessToken);
-    const res = await graphRequest(
-      { method: 'GET', url: url.toString(), dryRunResponse: { status: 200, body: { id: dest.settings.pixelId, name: 'dry run' } } },
-      dest,
-      http,
-    );
-    const pixel = res.json<{ id?: string; name?: string }>();
-    return `Meta pixel ${pixel.name ? `"${pixel.name}" ` : ''}(${pixel.id ?? dest.settings.pixelId}) is reachable with this access token`;
+    url.searchParams.set('access_token', call.settings.accessToken);
+    const pixel = await call.sendJson<{ id?: string; name?: string }>({ method: 'GET', url: url.toString(), action: 'the pixel lookup' });
+    return `Meta pixel ${pixel.name ? `"${pixel.name}" ` : ''}(${pixel.id ?? call.settings.pixelId}) is reachable with this access token`;
   },
 
   warnings(s) {
@@ -98,4 +92,4 @@ export const meta: Connector<MetaSettings> = {
     if (s.testEventCode) out.push('testEventCode is set: events go to Events Manager › Test events; remove it once testing is done');
     return out;
   },
-};
+});

@@ -1,6 +1,6 @@
-import type { Envelope } from '../../events/index.js';
-import { PayloadValidationError, SkipDelivery } from '../core/errors.js';
-import { metaUserData, type MetaUserData } from './user-data.js';
+import { userShape, contextShape, type BuiltinEventType, type Envelope, type Video } from '../../events/index.js';
+import { PayloadValidationError, type TypedEvent } from '../core/index.js';
+import { metaUserData, type MetaPerson, type MetaUserData } from './user-data.js';
 
 export type ActionSource = 'website' | 'system_generated';
 
@@ -17,24 +17,41 @@ export interface MetaServerEvent {
 
 export const MAX_EVENT_AGE_SEC = 7 * 24 * 60 * 60;
 
-export const META_EVENT_NAMES: Readonly<Record<string, string>> = {
-  'user.registered': 'CompleteRegistration',
-  'video.generated': 'VideoGenerationStarted',
-  'video.completed': 'VideoGenerationCompleted',
-};
+/** What an event type makes of its event: its Meta name and custom_data. */
+export interface MetaEventSpec {
+  name: string;
+  customData: Array<[string, unknown]>;
+  /** It never happens in front of the user, whatever page they were on. */
+  systemGenerated?: boolean;
+}
 
-const NOT_SENT: Readonly<Record<string, string>> = {
+/** The built-in types Meta takes: conversions. */
+export type MetaEventType = 'user.registered' | 'video.generated' | 'video.completed';
+
+/** Why the other built-in types are not sent. */
+export const NOT_SENT: Readonly<Record<Exclude<BuiltinEventType, MetaEventType>, string>> = {
   'video.failed': 'Meta optimizes ads on conversions; a failed generation is not one, so it is not sent',
   'session.started': 'sessions are not conversions; the browser Pixel already reports page views',
   'session.ended': 'sessions are not conversions; the browser Pixel already reports page views',
 };
 
-// Completion happens on the render farm, not in front of the user, whatever page they were on.
-const ALWAYS_SYSTEM_GENERATED = new Set(['video.completed']);
+const videoData = (video: Video): Array<[string, unknown]> => [
+  ['content_ids', [video.id]],
+  ['content_name', video.title || undefined],
+  ['content_type', 'product'],
+  ['model', video.model || undefined],
+  ['duration_sec', video.durationSec],
+];
 
-type Obj = Record<string, unknown>;
-const obj = (value: unknown): Obj => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : {});
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
+/** One rendering per built-in type Meta takes, from its typed data. */
+export type MetaRenderings = { [T in MetaEventType]: (event: TypedEvent<T>) => MetaEventSpec };
+
+export const META_EVENTS: MetaRenderings = {
+  'user.registered': ({ data }) => ({ name: 'CompleteRegistration', customData: [['plan', data.user.plan || undefined]] }),
+  'video.generated': ({ data }) => ({ name: 'VideoGenerationStarted', customData: videoData(data.video) }),
+  // Completion happens on the render farm, not in front of the user, whatever page they were on.
+  'video.completed': ({ data }) => ({ name: 'VideoGenerationCompleted', customData: videoData(data.video), systemGenerated: true }),
+};
 
 /** `order.paid` → `OrderPaid`: Meta custom event names are at most 50 characters. */
 export function customEventName(type: string): string {
@@ -46,34 +63,8 @@ export function customEventName(type: string): string {
   return (pascal || 'CustomEvent').slice(0, 50);
 }
 
-function pageUrl(context: Obj): string | undefined {
-  const url = str(context.pageUrl);
-  return url && /^https?:\/\//i.test(url) ? url : undefined;
-}
-
-function customData(event: Envelope, data: Obj): Record<string, unknown> | undefined {
-  const video = obj(data.video);
-  const entries: Array<[string, unknown]> =
-    event.type === 'user.registered'
-      ? [['plan', str(obj(data.user).plan)]]
-      : event.type.startsWith('video.')
-        ? [
-            ['content_ids', str(video.id) ? [video.id] : undefined],
-            ['content_name', str(video.title)],
-            ['content_type', 'product'],
-            ['model', str(video.model)],
-            ['duration_sec', typeof video.durationSec === 'number' ? video.durationSec : undefined],
-          ]
-        : [['vidhook_event_type', event.type]];
-  const out = Object.fromEntries(entries.filter(([, value]) => value !== undefined));
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/** One product event as a Conversions API server event, or why it is not sent. */
-export function renderMetaEvent(event: Envelope, now: Date): MetaServerEvent {
-  const skipped = NOT_SENT[event.type];
-  if (skipped) throw new SkipDelivery(skipped);
-
+/** One product event, as its type renders it, as a Conversions API server event, or why it cannot be sent. */
+function rendered(event: Envelope<unknown>, person: MetaPerson, spec: MetaEventSpec, now: Date): MetaServerEvent {
   const eventTime = Math.floor(Date.parse(event.timestamp) / 1000);
   const age = Math.floor(now.getTime() / 1000) - eventTime;
   if (age > MAX_EVENT_AGE_SEC) {
@@ -83,21 +74,37 @@ export function renderMetaEvent(event: Envelope, now: Date): MetaServerEvent {
     );
   }
 
-  const data = obj(event.data);
-  const context = obj(data.context);
-  const userData = metaUserData(data);
-  const sourceUrl = pageUrl(context);
+  const userData = metaUserData(person);
+  const pageUrl = person.context?.pageUrl;
+  const sourceUrl = pageUrl && /^https?:\/\//i.test(pageUrl) ? pageUrl : undefined;
   // Website events must name the page and the browser; without both the event is the server's own.
-  const website = !ALWAYS_SYSTEM_GENERATED.has(event.type) && sourceUrl !== undefined && userData.client_user_agent !== undefined;
-  const custom = customData(event, data);
+  const website = !spec.systemGenerated && sourceUrl !== undefined && userData.client_user_agent !== undefined;
+  const custom = Object.fromEntries(spec.customData.filter(([, value]) => value !== undefined));
 
   return {
-    event_name: META_EVENT_NAMES[event.type] ?? customEventName(event.type),
+    event_name: spec.name,
     event_time: eventTime,
     event_id: event.id,
     action_source: website ? 'website' : 'system_generated',
     ...(website ? { event_source_url: sourceUrl } : {}),
     user_data: userData,
-    ...(custom ? { custom_data: custom } : {}),
+    ...(Object.keys(custom).length > 0 ? { custom_data: custom } : {}),
   };
+}
+
+/** A built-in conversion as a server event, from its typed data. */
+export function renderBuiltinEvent<T extends MetaEventType>(event: TypedEvent<T>, now: Date): MetaServerEvent {
+  const render: (event: TypedEvent<T>) => MetaEventSpec = META_EVENTS[event.type];
+  return rendered(event, event.data, render(event), now);
+}
+
+// A custom event's data is free-form: its user and context count where they have the built-in shapes.
+const customUser = userShape.partial();
+
+/** A custom event as a custom server event that names its vidhook type. */
+export function renderCustomEvent(event: Envelope, now: Date): MetaServerEvent {
+  const user = customUser.safeParse(event.data.user);
+  const context = contextShape.safeParse(event.data.context);
+  const person = { user: user.success ? user.data : undefined, context: context.success ? context.data : undefined };
+  return rendered(event, person, { name: customEventName(event.type), customData: [['vidhook_event_type', event.type]] }, now);
 }

@@ -1,3 +1,4 @@
+import type { EventContext, User } from '../../events/index.js';
 import { ISO_COUNTRY_CODES } from './country-codes.js';
 import { normalizeAndHash, type HashedField } from './hashing.js';
 
@@ -18,9 +19,14 @@ export interface MetaUserData {
   fbc?: string;
 }
 
-type Obj = Record<string, unknown>;
-const obj = (value: unknown): Obj => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : {});
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined);
+/** Who an event is about and where it happened: what Meta matches people on. */
+export interface MetaPerson {
+  user?: Partial<User>;
+  context?: EventContext;
+}
+
+// Fields the user shape does not name (state, zip) arrive untyped, as the producer sent them.
+const loose = (value: unknown): string | undefined => (typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined);
 
 const COUNTRY_ALIASES: Readonly<Record<string, string>> = { uk: 'gb', usa: 'us', 'united states of america': 'us', 'great britain': 'gb' };
 let countryByName: Map<string, string> | undefined;
@@ -43,40 +49,37 @@ export function countryCode(raw: string): string | undefined {
 // The SDK keeps dots and slashes in phone numbers ("415.555.0134"), which no Meta profile matches.
 const phoneForMeta = (raw: string) => raw.replace(/[./]/g, '');
 
-function splitName(user: Obj): { first?: string; last?: string } {
-  const first = str(user.firstName);
-  const last = str(user.lastName);
+function splitName(user: Partial<User>): { first?: string; last?: string } {
+  const first = user.firstName || undefined;
+  const last = user.lastName || undefined;
   if (first || last) return { first, last };
-  const words = (str(user.name) ?? '').split(/\s+/).filter(Boolean);
+  const words = (user.name ?? '').split(/\s+/).filter(Boolean);
   return { first: words[0], last: words.length > 1 ? words.slice(1).join(' ') : undefined };
 }
 
-export function metaUserData(data: Obj): MetaUserData {
-  const user = obj(data.user);
-  const context = obj(data.context);
+export function metaUserData({ user = {}, context = {} }: MetaPerson): MetaUserData {
   const name = splitName(user);
-  const country = str(user.country);
   const hashed: Array<[Exclude<HashedField, 'ge' | 'db'>, string | undefined]> = [
-    ['em', str(user.email)],
-    ['ph', str(user.phone) && phoneForMeta(str(user.phone)!)],
+    ['em', user.email],
+    ['ph', user.phone && phoneForMeta(user.phone)],
     ['fn', name.first],
     ['ln', name.last],
-    ['ct', str(user.city)],
-    ['st', str(user.state)],
-    ['zp', str(user.zip) ?? str(user.postalCode) ?? str(user.zipCode)],
-    ['country', country && countryCode(country)],
-    ['external_id', str(user.id)],
+    ['ct', user.city],
+    ['st', loose(user.state)],
+    ['zp', loose(user.zip) ?? loose(user.postalCode) ?? loose(user.zipCode)],
+    ['country', user.country && countryCode(user.country)],
+    ['external_id', user.id],
   ];
   const out: MetaUserData = {};
   for (const [field, raw] of hashed) {
-    const hash = raw === undefined ? undefined : normalizeAndHash(raw, field);
+    const hash = raw ? normalizeAndHash(raw, field) : undefined;
     if (hash) out[field] = [hash];
   }
-  const ip = str(context.ip) ?? str(user.ip);
-  const userAgent = str(context.userAgent) ?? str(user.userAgent);
+  const ip = context.ip || user.ip;
+  const userAgent = context.userAgent || user.userAgent;
   if (ip) out.client_ip_address = ip;
   if (userAgent) out.client_user_agent = userAgent;
-  if (str(context.fbp)) out.fbp = str(context.fbp);
-  if (str(context.fbc)) out.fbc = str(context.fbc);
+  if (context.fbp) out.fbp = context.fbp;
+  if (context.fbc) out.fbc = context.fbc;
   return out;
 }
