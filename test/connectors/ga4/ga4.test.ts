@@ -244,9 +244,10 @@ describe('ga4 connector', () => {
   it('sends the same request in a dry run as in a real one', async () => {
     const dry = createHttp({ dryRun: true });
     const real = createHttp();
+    const [completed, failed] = [sample('video.completed'), sample('video.failed')];
     for (const http of [dry, real]) {
-      await ga4.deliver(sample('video.completed'), destination(fake.origin), http, ctx());
-      await ga4.validate!(sample('video.failed'), destination(fake.origin), http, ctx());
+      await ga4.deliver(completed, destination(fake.origin), http, ctx());
+      await ga4.validate!(failed, destination(fake.origin), http, ctx());
     }
     const requests = (http: typeof dry) => http.exchanges.map((x) => ({ method: x.request.method, url: x.request.url, body: x.request.body }));
     expect(requests(dry)).toEqual(requests(real));

@@ -368,6 +368,55 @@ describe('meta connector', () => {
     expect(fake.receiver.requests[0].json().access_token).toBe(TOKEN);
   });
 
+  it('masks the token when a proxy echoes the request, and names the request that failed', async () => {
+    fake.receiver.respond((req) => ({ status: 502, body: `upstream error for ${req.body}` }));
+    const http = createHttp();
+    const failure = await meta.deliver(sample('user.registered'), destination(fake.origin), http, ctx()).catch((e) => e);
+    expect(failure).toBeInstanceOf(RetryableError);
+    expect(failure.message).toMatch(/^Meta answered HTTP 502 to the event upload: upstream error for /);
+    expect(failure.message).not.toContain(TOKEN);
+    expect(JSON.stringify(http.exchanges)).not.toContain(TOKEN);
+    expect(fake.receiver.requests[0].body).toContain(TOKEN);
+  });
+
+  it('masks the token when a Graph error of the check echoes it, and says it was the pixel lookup', async () => {
+    fake.queue.push(graphError(400, 190, `Invalid OAuth access token - Cannot parse access token: ${TOKEN}`));
+    const failure = await meta.check!(destination(fake.origin), createHttp(), ctx()).catch((e) => e);
+    expect(failure).toBeInstanceOf(AuthError);
+    expect(failure.message).toMatch(/^Meta refused the pixel lookup \(code 190\): Invalid OAuth access token/);
+    expect(failure.message).not.toContain(TOKEN);
+  });
+
+  it('names the refused request and Meta\'s own words in a payload error', async () => {
+    fake.queue.push(graphError(400, 100, 'Invalid parameter', { error_subcode: 2804019, error_user_title: 'Invalid hashed parameter', error_user_msg: 'em must be SHA-256' }));
+    const failure = await meta.deliver(sample('user.registered'), destination(fake.origin), createHttp(), ctx()).catch((e) => e);
+    expect(failure).toBeInstanceOf(PayloadValidationError);
+    expect(failure.message).toBe('Meta refused the event upload (code 100/2804019): Invalid hashed parameter: em must be SHA-256 [fbtrace_id AbCdEfGh123]');
+  });
+
+  it('sends the same requests in a dry run as in a real one', async () => {
+    const dry = createHttp({ dryRun: true });
+    const real = createHttp();
+    const event = sample('video.completed');
+    for (const http of [dry, real]) {
+      await meta.deliver(event, destination(fake.origin), http, ctx());
+      await meta.check!(destination(fake.origin), http, ctx());
+    }
+    const requests = (http: typeof dry) => http.exchanges.map((x) => ({ method: x.request.method, url: x.request.url, body: x.request.body }));
+    expect(requests(dry)).toEqual(requests(real));
+    expect(fake.receiver.requests).toHaveLength(2);
+  });
+
+  it('sends a custom type named video.… as a custom event, not as a video', async () => {
+    const event = buildEnvelope(
+      { type: 'video.shared', data: { video: { id: 'vid_1', title: 'Teaser' }, user: { id: 'usr_1', email: 'buyer@example.com' } }, timestamp: NOW.toISOString() },
+      { customTypes: ['video.shared'] },
+    );
+    await meta.deliver(event, destination(fake.origin), createHttp(), ctx());
+    expect(fake.received[0].event).toMatchObject({ event_name: 'VideoShared', custom_data: { vidhook_event_type: 'video.shared' } });
+    expect(fake.received[0].event.user_data).toMatchObject({ em: [sdkHash('buyer@example.com', 'em')], external_id: [sdkHash('usr_1', 'external_id')] });
+  });
+
   it('records the requests of a dry run without sending them', async () => {
     const http = createHttp({ dryRun: true });
     for (const type of ['user.registered', 'video.completed'] as const) await meta.deliver(sample(type), destination(fake.origin), http, ctx());
