@@ -161,7 +161,10 @@ class EngineCall<S, A> implements Call<S, A> {
     const verdict = this.definition.classify?.(response, { settings: this.settings, request, now: this.now() });
     if (verdict === 'ok') return undefined;
     if (verdict) return verdict;
-    return response.status >= 200 && response.status < 300 ? undefined : classifyResponse(response);
+    if (response.status >= 200 && response.status < 300) return undefined;
+    const failure = classifyResponse(response);
+    if (request.action) failure.message = `${request.action} failed: ${failure.message}`;
+    return failure;
   }
 }
 

@@ -201,3 +201,16 @@ describe('sessions', () => {
     expect(receiver.requests.filter((r) => r.url === '/contacts')).toHaveLength(1);
   });
 });
+
+describe('the generic rule', () => {
+  it('names the request that failed', async () => {
+    answering({ '/token': () => ({ status: 200, body: { token: 'session-token-dddd' } }), '/contacts': () => ({ status: 404, body: 'no such route' }) });
+    const plain = defineConnector<Settings, { token: string }>({
+      ...probe.definition,
+      classify: () => undefined,
+      handlers: { 'user.registered': async (_e, call) => void (await call.send({ method: 'POST', url: `${call.settings.origin}/contacts`, action: 'the contact creation' })) },
+    });
+    const error = (await plain.deliver(event(), dest(), createHttp(), memoryContext()).catch((e) => e)) as Error;
+    expect(error.message).toBe('the contact creation failed: HTTP 404: no such route');
+  });
+});
