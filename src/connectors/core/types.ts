@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Envelope } from '../../events/index.js';
 
-export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'workflow' | 'webhooks';
-export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'workflow', 'webhooks'];
+export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'marketing' | 'workflow' | 'webhooks';
+export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'marketing', 'workflow', 'webhooks'];
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
