@@ -26,6 +26,7 @@ const SETTINGS: Record<string, (origin: string) => Record<string, unknown>> = {
   ga4: (o) => ({ measurementId: 'G-ABC123DEF4', apiSecret: 'ga4-api-secret-0123456789', baseUrl: o }),
   meta: (o) => ({ pixelId: '123456789012345', accessToken: 'EAAGmeta-access-token-0123456789', baseUrl: o }),
   mailchimp: (o) => ({ apiKey: '0123456789abcdef0123456789abcdef-us21', listId: 'a1b2c3d4e5', tags: { 'user.registered': ['vidhook'] }, baseUrl: o }),
+  stripe: (o) => ({ secretKey: 'sk_test_51Compliance0123456789abcdef', meters: { 'video.generated': { eventName: 'videos_started' }, 'video.completed': { eventName: 'video_seconds', value: 'video.durationSec' } }, customerIdPath: 'user.id', baseUrl: o }),
   // The template a new connector starts from keeps the contract too.
   template: (o) => ({ apiKey: 'tmpl_live_0123456789abcdef', baseUrl: o }),
 };

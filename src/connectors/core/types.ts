@@ -3,6 +3,8 @@ import type { Envelope } from '../../events/index.js';
 
 export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'marketing' | 'workflow' | 'webhooks';
 export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'marketing', 'workflow', 'webhooks'];
+export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'workflow' | 'webhooks' | 'billing';
+export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'workflow', 'webhooks', 'billing'];
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
