@@ -1,10 +1,8 @@
 import type { z } from 'zod';
 import type { Envelope } from '../../events/index.js';
 
-export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'marketing' | 'workflow' | 'webhooks';
-export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'marketing', 'workflow', 'webhooks'];
-export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'workflow' | 'webhooks' | 'billing';
-export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'workflow', 'webhooks', 'billing'];
+export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'marketing' | 'billing' | 'workflow' | 'webhooks';
+export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'marketing', 'billing', 'workflow', 'webhooks'];
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
