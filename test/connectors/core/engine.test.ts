@@ -214,3 +214,16 @@ describe('the generic rule', () => {
     expect(error.message).toBe('the contact creation failed: HTTP 404: no such route');
   });
 });
+
+describe('a skip verdict', () => {
+  it('skips the delivery with the reason the answer gave', async () => {
+    answering({ '/token': () => ({ status: 200, body: { token: 'session-token-eeee' } }), '/contacts': () => ({ status: 400, body: { title: 'Forgotten Email' } }) });
+    const forgetful = defineConnector<Settings, { token: string }>({
+      ...probe.definition,
+      classify: (res) => (res.status === 400 ? new SkipDelivery('the address was permanently deleted') : undefined),
+    });
+    const error = await forgetful.deliver(event(), dest(), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(SkipDelivery);
+    expect((error as SkipDelivery).reason).toBe('the address was permanently deleted');
+  });
+});
