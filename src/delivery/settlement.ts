@@ -1,4 +1,4 @@
-import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/errors.js';
+import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/core/errors.js';
 import type { AttemptOutcome, Settlement } from '../store/types.js';
 import { decideRetry, type RetryPolicy } from './retry-policy.js';
 

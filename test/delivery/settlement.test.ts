@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, EndpointGoneError, type DeliveryError, PermanentError, RetryableError, SkipDelivery } from '../../src/connectors/errors.js';
+import { AuthError, EndpointGoneError, type DeliveryError, PermanentError, RetryableError, SkipDelivery } from '../../src/connectors/core/errors.js';
 import type { RetryPolicy } from '../../src/delivery/retry-policy.js';
 import { attemptResultOf, settleAttempt, type AttemptResult, type SettlementDecision } from '../../src/delivery/settlement.js';
 
