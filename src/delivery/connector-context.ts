@@ -1,4 +1,3 @@
-import { secretKeys } from '../connectors/core/settings.js';
 import type { AnyConnector, ConnectorState } from '../connectors/core/types.js';
 import type { ResolvedDestination } from '../destinations/index.js';
 import type { Store } from '../store/types.js';
@@ -13,10 +12,7 @@ export function connectorState(store: Store, destination: string): ConnectorStat
   };
 }
 
-/** The values of a destination's secret settings, masked in everything recorded. */
+/** A destination's credentials (secret settings and those derived from others), masked in everything recorded. */
 export function secretValues(resolved: ResolvedDestination<AnyConnector>): string[] {
-  const settings = resolved.dest.settings as Record<string, unknown>;
-  return secretKeys(resolved.connector.settings)
-    .map((key) => settings[key])
-    .filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return resolved.connector.secretValues(resolved.dest.settings);
 }
