@@ -39,16 +39,6 @@ export interface Http {
   readonly dryRun: boolean;
 }
 
-export interface Destination<S = Record<string, unknown>> {
-  name: string;
-  connector: string;
-  events: string[];
-  enabled: boolean;
-  source: 'user' | 'project' | 'runtime';
-  settings: S;
-  retrySchedule?: number[];
-}
-
 /** Durable key/value state a connector keeps per destination (a post id per video, a cached token). */
 export interface ConnectorState {
   get(key: string): Promise<string | undefined>;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from '../../../src/connectors/core/errors.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { mailchimp, type MailchimpSettings } from '../../../src/connectors/mailchimp/index.js';
 import { mailchimpOrigin } from '../../../src/connectors/mailchimp/settings.js';
 import { createHttp, type RecordingHttp } from '../../../src/delivery/http.js';
