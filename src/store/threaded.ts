@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Envelope } from '../events/index.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { batchPerTurn } from './turn-batch.js';
-import { leasesOf, type LeaseBatch } from './lease.js';
+import { leasesOf } from './lease.js';
 import { attemptRow } from './attempt-row.js';
 import { eventRow } from './event-row.js';
 import type { Call, Reply, StoreArgs, StoreMethod, StoreResults } from './rpc.js';
