@@ -153,11 +153,11 @@ export class ThreadedStore implements Store {
   }
 
   disabledDestinations(): Promise<Record<string, string>> {
-    return this.call('disabledDestinations', []);
+    return this.call('disabledDestinations');
   }
 
   setDisabled(destination: string, reason: string | null): Promise<void> {
-    return this.call('setDisabled', [destination, reason]);
+    return this.call('setDisabled', destination, reason);
   }
 
   listRuntimeDestinations(): Promise<RuntimeDestination[]> {
