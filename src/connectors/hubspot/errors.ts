@@ -13,6 +13,7 @@ import {
   type HttpResponse,
 } from '../core/index.js';
 import type { HubspotSettings } from './settings.js';
+import { isTimelineEvent } from './timeline.js';
 
 interface HubspotErrorBody {
   status?: string;
@@ -126,6 +127,7 @@ function linksRecords(request: ConnectorRequest): boolean {
 /** Every HubSpot answer: 2xx is ok, anything else the failure it means, named after `request.action`. */
 export function classifyHubspot(res: HttpResponse, { request, settings, now }: ClassifyContext<HubspotSettings>): Classification {
   if (res.status >= 200 && res.status < 300) return 'ok';
+  if (res.status === 409 && isTimelineEvent(request)) return 'ok';
   const failure = hubspotFailure(res, request.action ?? `${request.method} ${new URL(request.url).pathname}`, now, settings.timeZone);
   const gone = res.status === 404 || (res.status === 400 && /associat|not found|does not exist/i.test(failure.message));
   return linksRecords(request) && gone ? new LinkedRecordGoneError(failure.message, res.status) : failure;
