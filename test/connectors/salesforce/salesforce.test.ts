@@ -72,7 +72,7 @@ describe('salesforce connector', () => {
       'POST /services/data/v66.0/sobjects/Task 201',
     ]);
     expect(new URL(http.exchanges[1].request.url).searchParams.get('q')).toBe(
-      "SELECT Id FROM Lead WHERE Email = 'maya.chen@example.com' AND IsConverted = false ORDER BY CreatedDate ASC LIMIT 1",
+      "SELECT Id, IsConverted, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId FROM Lead WHERE Email = 'maya.chen@example.com' ORDER BY CreatedDate ASC LIMIT 10",
     );
     expect(fake.requests[2].json()).toEqual({
       FirstName: 'Maya',
@@ -424,7 +424,7 @@ describe('salesforce connector', () => {
     const http = createHttp();
     const error = await salesforce.deliver(completed, destination(), http, ctx).catch((e) => e);
     expect(error).toBeInstanceOf(PayloadValidationError);
-    expect(error.message).toMatch(/^Salesforce refused the Task creation: INVALID_FIELD: session …\w{4} may not write Tasks$/);
+    expect(error.message).toMatch(/^Salesforce refused the Task creation: INVALID_FIELD: session …[\w-]{4} may not write Tasks$/);
     expect(recorded(http) + error.message).not.toContain(token);
   });
 
