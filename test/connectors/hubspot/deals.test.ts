@@ -154,6 +154,14 @@ describe('hubspot deals', () => {
     expect(onlyDeal().properties.amount).toBe('49');
   });
 
+  it('names the deals scopes when HubSpot refuses a deal request without saying which', async () => {
+    fake.injectOnce({ status: 403, body: { status: 'error', message: 'This app hasn\'t been granted all required scopes', category: 'MISSING_SCOPES' } }, (req) => req.url.includes('/deals'));
+    const error = await hubspot.deliver(registered, destination(), createHttp(), memoryContext()).catch((e) => e);
+    expect(error.message).toBe(
+      "HubSpot refused the deal search (403: This app hasn't been granted all required scopes): give the token the scopes it lacks (crm.objects.deals.read/write)",
+    );
+  });
+
   it('leaves events the stage map does not name alone', async () => {
     const http = createHttp();
     await hubspot.deliver(failed, destination(), http, memoryContext());
