@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PayloadValidationError, PermanentError, RetryableError } from '../../../src/connectors/core/errors.js';
 import { hubspot, type HubspotSettings } from '../../../src/connectors/hubspot/index.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { resolveDestination } from '../../../src/config/destinations.js';
 import { createHttp, type RecordingHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PayloadValidationError, PermanentError } from '../../../src/connectors/core/errors.js';
 import { salesforce, type SalesforceSettings } from '../../../src/connectors/salesforce/index.js';
 import { forgetAllSessions } from '../../../src/connectors/core/sessions.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { resolveDestination } from '../../../src/config/destinations.js';
 import { createHttp, type RecordingHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { shopify, type ShopifySettings } from '../../../src/connectors/shopify/index.js';
 import { forgetAllSessions } from '../../../src/connectors/core/sessions.js';
 import { RetryableError } from '../../../src/connectors/core/errors.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { resolveDestination } from '../../../src/config/destinations.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';
