@@ -9,18 +9,12 @@ import {
   type EventContext,
   type Session,
   type User,
-  type Video,
 } from '../../events/index.js';
 import { PayloadValidationError, type TypedEvent } from '../core/index.js';
-import {
-  customEventName,
-  GA4_LIMITS,
-  isValidParamName,
-  LONG_PARAM_LIMITS,
-  toGa4Name,
-} from './rules.js';
+import { GA4_EVENTS, ga4EventParams, ga4EventSpec, ga4Params, isoSeconds, type Ga4EventSpec, type Ga4ParamValue } from '../analytics/ga4-events.js';
+import { GA4_LIMITS } from './rules.js';
 
-export type Ga4ParamValue = string | number;
+export { GA4_EVENTS, type Ga4EventSpec, type Ga4ParamValue, type Ga4Renderings } from '../analytics/ga4-events.js';
 
 export interface Ga4Event {
   name: string;
@@ -52,23 +46,7 @@ export interface Ga4Subject {
   session?: Partial<Session>;
 }
 
-/** What an event type makes of its event: the GA4 name and params, and what it knows of its session. */
-export interface Ga4EventSpec {
-  name: string;
-  /** In order of importance: the first 25 valid ones are kept. */
-  params: Array<[string, unknown]>;
-  /** The session's start in Unix seconds, when this event type knows it. */
-  sessionStartSec?: number;
-  /** engagement_time_msec, when this event type knows it (1 otherwise). */
-  engagementMs?: number;
-}
-
 const epochSec = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
-
-function seconds(iso: string | undefined): number | undefined {
-  const ms = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
-}
 
 /**
  * A client id in gtag's `<number>.<number>` shape, stable per user, for users GA4 has
@@ -88,97 +66,10 @@ const SESSION_WINDOW_SEC = 30 * 60;
 function sessionId(timestamp: string, subject: Ga4Subject, startSec: number | undefined): string {
   const explicit = subject.context?.gaSessionId;
   if (typeof explicit === 'string' && explicit) return explicit;
-  const started = seconds(subject.session?.startedAt) ?? startSec;
+  const started = isoSeconds(subject.session?.startedAt) ?? startSec;
   if (started !== undefined) return String(started);
   const eventSec = epochSec(timestamp);
   return String(eventSec - (eventSec % SESSION_WINDOW_SEC));
-}
-
-function fitValue(name: string, value: unknown): Ga4ParamValue | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value !== 'string' || value.length === 0) return undefined;
-  const max = LONG_PARAM_LIMITS[name] ?? GA4_LIMITS.paramValueLength;
-  return value.length > max ? value.slice(0, max) : value;
-}
-
-/** Adds params in order of importance, keeping only valid names, fitted values and at most 25. */
-function paramsOf(entries: Array<[string, unknown]>): Record<string, Ga4ParamValue> {
-  const params: Record<string, Ga4ParamValue> = {};
-  for (const [name, raw] of entries) {
-    if (Object.keys(params).length >= GA4_LIMITS.paramsPerEvent) break;
-    if (name in params || !isValidParamName(name)) continue;
-    const value = fitValue(name, raw);
-    if (value !== undefined) params[name] = value;
-  }
-  return params;
-}
-
-function renderMs(video: Video): number | undefined {
-  const created = Date.parse(video.createdAt ?? '');
-  const completed = Date.parse(video.completedAt ?? '');
-  return Number.isNaN(created) || Number.isNaN(completed) || completed < created ? undefined : completed - created;
-}
-
-const videoParams = (video: Video): Array<[string, unknown]> => [
-  ['video_id', video.id],
-  ['video_title', video.title],
-  ['model', video.model],
-];
-
-/** One rendering per built-in event type, from its typed data. */
-export type Ga4Renderings = { [T in BuiltinEventType]: (event: TypedEvent<T>) => Ga4EventSpec };
-
-export const GA4_EVENTS: Ga4Renderings = {
-  'user.registered': ({ data }) => ({
-    name: 'sign_up',
-    params: [['method', data.method ?? data.user.signupMethod], ['plan', data.user.plan]],
-  }),
-  'video.generated': ({ data: { video } }) => ({
-    name: 'video_generation_started',
-    params: [...videoParams(video), ['prompt_len', video.prompt?.length], ['duration_sec', video.durationSec], ['video_format', video.format]],
-  }),
-  'video.completed': ({ data: { video } }) => ({
-    name: 'video_generation_completed',
-    params: [...videoParams(video), ['duration_sec', video.durationSec], ['render_ms', renderMs(video)], ['video_format', video.format]],
-  }),
-  'video.failed': ({ data: { video, error } }) => ({
-    name: 'video_generation_failed',
-    params: [...videoParams(video), ['error_code', error.code], ['error_message', error.message]],
-  }),
-  'session.started': ({ data: { session }, timestamp }) => ({
-    name: 'app_session_begin',
-    params: [['app_session_id', session.id]],
-    sessionStartSec: epochSec(timestamp),
-  }),
-  'session.ended': ({ data: { session }, timestamp }) => ({
-    name: 'app_session_end',
-    params: [['app_session_id', session.id], ['session_duration_sec', session.durationSec], ['videos_generated', session.videosGenerated]],
-    sessionStartSec: Math.floor((seconds(session.endedAt) ?? epochSec(timestamp)) - session.durationSec),
-    // GA4 counts an event as engaged only with a positive value; a session's end carries its length.
-    engagementMs: session.durationSec > 0 ? Math.round(session.durationSec * 1000) : undefined,
-  }),
-};
-
-const LOOKS_PERSONAL = /@|^\+?[\d\s().-]{7,}$/;
-
-/** Scalars of a custom event's data, one level of nesting flattened, personal data left out (GA4 forbids it). */
-function customParams(data: Record<string, unknown>): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = [];
-  const visit = (prefix: string, value: unknown, depth: number) => {
-    if (typeof value === 'string' && LOOKS_PERSONAL.test(value)) return;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-      const name = toGa4Name(prefix);
-      if (name) out.push([name, value]);
-    } else if (depth < 1 && value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [key, inner] of Object.entries(value)) visit(`${prefix}_${key}`, inner, depth + 1);
-    }
-  };
-  for (const [key, value] of Object.entries(data)) {
-    if (key === 'user' || key === 'context') continue;
-    visit(key, value, 0);
-  }
-  return out;
 }
 
 // A custom event's data is free-form: only the fields GA4 reads are taken, where they have the built-in shapes.
@@ -212,12 +103,15 @@ function rendered(event: Envelope<unknown>, subject: Ga4Subject, spec: Ga4EventS
     throw new PayloadValidationError(`GA4 needs a client id: give the ${event.type} event data.context.gaClientId or data.user.id`);
   }
 
-  const params = paramsOf([
-    ['session_id', sessionId(event.timestamp, subject, spec.sessionStartSec)],
-    ['engagement_time_msec', spec.engagementMs ?? 1],
-    ...spec.params,
-    ['page_location', subject.context?.pageUrl],
-  ]);
+  // The visit params around the event's own ones, which the browser's gtag calls carry too.
+  const params = {
+    ...ga4Params([
+      ['session_id', sessionId(event.timestamp, subject, spec.sessionStartSec)],
+      ['engagement_time_msec', spec.engagementMs ?? 1],
+    ]),
+    ...ga4EventParams(spec),
+    ...ga4Params([['page_location', subject.context?.pageUrl]]),
+  };
 
   const userProperties: Record<string, { value: Ga4ParamValue }> = {};
   const plan = subject.user?.plan;
@@ -239,7 +133,7 @@ export function renderBuiltinEvent<T extends BuiltinEventType>(event: TypedEvent
 
 /** A custom event as GA4 sees it: a valid, unreserved name and the data's scalars. */
 export function renderCustomEvent(event: Envelope, now: Date): RenderedGa4Event {
-  return rendered(event, customSubject(event.data), { name: customEventName(event.type), params: customParams(event.data) }, now);
+  return rendered(event, customSubject(event.data), ga4EventSpec(event), now);
 }
 
 /**

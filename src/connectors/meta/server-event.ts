@@ -1,5 +1,6 @@
-import { userShape, contextShape, type BuiltinEventType, type Envelope, type Video } from '../../events/index.js';
+import { userShape, contextShape, type Envelope } from '../../events/index.js';
 import { PayloadValidationError, type TypedEvent } from '../core/index.js';
+import { customEventSpec, META_EVENTS, metaCustomData, type MetaEventSpec, type MetaEventType } from '../analytics/meta-events.js';
 import { metaUserData, type MetaPerson, type MetaUserData } from './user-data.js';
 
 export type ActionSource = 'website' | 'system_generated';
@@ -17,51 +18,14 @@ export interface MetaServerEvent {
 
 export const MAX_EVENT_AGE_SEC = 7 * 24 * 60 * 60;
 
-/** What an event type makes of its event: its Meta name and custom_data. */
-export interface MetaEventSpec {
-  name: string;
-  customData: Array<[string, unknown]>;
-  /** It never happens in front of the user, whatever page they were on. */
-  systemGenerated?: boolean;
-}
-
-/** The built-in types Meta takes: conversions. */
-export type MetaEventType = 'user.registered' | 'video.generated' | 'video.completed';
-
-/** Why the other built-in types are not sent. */
-export const NOT_SENT: Readonly<Record<Exclude<BuiltinEventType, MetaEventType>, string>> = {
-  'video.failed': 'Meta optimizes ads on conversions; a failed generation is not one, so it is not sent',
-  'session.started': 'sessions are not conversions; the browser Pixel already reports page views',
-  'session.ended': 'sessions are not conversions; the browser Pixel already reports page views',
-};
-
-const videoData = (video: Video): Array<[string, unknown]> => [
-  ['content_ids', [video.id]],
-  ['content_name', video.title || undefined],
-  ['content_type', 'product'],
-  ['model', video.model || undefined],
-  ['duration_sec', video.durationSec],
-];
-
-/** One rendering per built-in type Meta takes, from its typed data. */
-export type MetaRenderings = { [T in MetaEventType]: (event: TypedEvent<T>) => MetaEventSpec };
-
-export const META_EVENTS: MetaRenderings = {
-  'user.registered': ({ data }) => ({ name: 'CompleteRegistration', customData: [['plan', data.user.plan || undefined]] }),
-  'video.generated': ({ data }) => ({ name: 'VideoGenerationStarted', customData: videoData(data.video) }),
-  // Completion happens on the render farm, not in front of the user, whatever page they were on.
-  'video.completed': ({ data }) => ({ name: 'VideoGenerationCompleted', customData: videoData(data.video), systemGenerated: true }),
-};
-
-/** `order.paid` → `OrderPaid`: Meta custom event names are at most 50 characters. */
-export function customEventName(type: string): string {
-  const pascal = type
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((word) => word[0].toUpperCase() + word.slice(1))
-    .join('');
-  return (pascal || 'CustomEvent').slice(0, 50);
-}
+export {
+  customEventName,
+  META_EVENTS,
+  NOT_SENT,
+  type MetaEventSpec,
+  type MetaEventType,
+  type MetaRenderings,
+} from '../analytics/meta-events.js';
 
 /** One product event, as its type renders it, as a Conversions API server event, or why it cannot be sent. */
 function rendered(event: Envelope<unknown>, person: MetaPerson, spec: MetaEventSpec, now: Date): MetaServerEvent {
@@ -79,7 +43,7 @@ function rendered(event: Envelope<unknown>, person: MetaPerson, spec: MetaEventS
   const sourceUrl = pageUrl && /^https?:\/\//i.test(pageUrl) ? pageUrl : undefined;
   // Website events must name the page and the browser; without both the event is the server's own.
   const website = !spec.systemGenerated && sourceUrl !== undefined && userData.client_user_agent !== undefined;
-  const custom = Object.fromEntries(spec.customData.filter(([, value]) => value !== undefined));
+  const custom = metaCustomData(spec);
 
   return {
     event_name: spec.name,
@@ -106,5 +70,5 @@ export function renderCustomEvent(event: Envelope, now: Date): MetaServerEvent {
   const user = customUser.safeParse(event.data.user);
   const context = contextShape.safeParse(event.data.context);
   const person = { user: user.success ? user.data : undefined, context: context.success ? context.data : undefined };
-  return rendered(event, person, { name: customEventName(event.type), customData: [['vidhook_event_type', event.type]] }, now);
+  return rendered(event, person, customEventSpec(event.type), now);
 }

@@ -142,13 +142,15 @@ describe('ga4 connector', () => {
     expect(JSON.stringify(fake.collected[0].params)).not.toContain('someone@example.com');
   });
 
-  it('keeps a custom event with many fields to 25 params', async () => {
-    const data: Record<string, unknown> = { user: { id: 'usr_1' } };
+  it('keeps a custom event with many fields to 25 params, 22 of its own and room for the visit params', async () => {
+    const data: Record<string, unknown> = { user: { id: 'usr_1' }, context: { pageUrl: 'https://app.example.com/studio' } };
     for (let i = 0; i < 40; i++) data[`field${i}`] = i;
     const event = buildEnvelope({ type: 'bulk.thing', data, timestamp: NOW.toISOString() }, { customTypes: ['bulk.thing'] });
     await ga4.deliver(event, destination(fake.origin), createHttp(), ctx());
     expect(fake.dropped).toEqual([]);
     expect(Object.keys(fake.collected[0].params)).toHaveLength(25);
+    expect(Object.keys(fake.collected[0].params).filter((name) => name.startsWith('field'))).toHaveLength(22);
+    expect(fake.collected[0].params).toHaveProperty('page_location', 'https://app.example.com/studio');
     expect(fake.collected[0].params).toHaveProperty('session_id');
     expect(fake.collected[0].params).toHaveProperty('engagement_time_msec');
   });
