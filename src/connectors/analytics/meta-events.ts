@@ -4,7 +4,7 @@
 // must never drift apart. No node:* or zod imports: it ships to browsers.
 import type { Envelope } from '../../events/envelope.js';
 import { isBuiltinEventType } from '../../events/catalog.js';
-import type { BuiltinEventType, Video } from '../../events/schemas.js';
+import type { Video } from '../../events/schemas.js';
 import type { TypedEvent } from '../core/definition.js';
 
 /** What an event type makes of its event: its Meta name and custom_data. */
@@ -17,13 +17,6 @@ export interface MetaEventSpec {
 
 /** The built-in types Meta takes: conversions. */
 export type MetaEventType = 'user.registered' | 'video.generated' | 'video.completed';
-
-/** Why the other built-in types are not sent. */
-export const NOT_SENT: Readonly<Record<Exclude<BuiltinEventType, MetaEventType>, string>> = {
-  'video.failed': 'Meta optimizes ads on conversions; a failed generation is not one, so it is not sent',
-  'session.started': 'sessions are not conversions; the browser Pixel already reports page views',
-  'session.ended': 'sessions are not conversions; the browser Pixel already reports page views',
-};
 
 const videoData = (video: Video): Array<[string, unknown]> => [
   ['content_ids', [video.id]],
@@ -69,7 +62,7 @@ export function customEventSpec(type: string): MetaEventSpec {
   return { name: customEventName(type), customData: [['vidhook_event_type', type]] };
 }
 
-/** What any event is at Meta, or undefined for a built-in type Meta is not sent (NOT_SENT says why). */
+/** What any event is at Meta, or undefined for a built-in type Meta is not sent (the connector's NOT_SENT says why). */
 export function metaEventSpec(event: Envelope): MetaEventSpec | undefined {
   if (!isBuiltinEventType(event.type)) return customEventSpec(event.type);
   if (!isMetaEventType(event.type)) return undefined;

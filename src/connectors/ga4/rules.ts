@@ -79,9 +79,13 @@ export function toGa4Name(raw: string, maxLength: number = GA4_LIMITS.nameLength
   return cut.length > 0 ? cut : undefined;
 }
 
+// customEventName ships to browsers too (vidhook/browser): a yes/no check keeps eventNameProblem's texts out of it.
+const usableEventName = (name: string): boolean =>
+  name.length <= GA4_LIMITS.nameLength && NAME_SHAPE.test(name) && !RESERVED_EVENT_NAMES.has(name) && !hasReservedPrefix(name);
+
 /** A custom event type as a GA4 event name that is valid and not reserved (`error` → `app_error`). */
 export function customEventName(type: string): string {
   const base = toGa4Name(type) ?? 'custom_event';
-  const name = eventNameProblem(base) ? toGa4Name(`app_${base}`)! : base;
-  return eventNameProblem(name) ? 'custom_event' : name;
+  const name = usableEventName(base) ? base : toGa4Name(`app_${base}`)!;
+  return usableEventName(name) ? name : 'custom_event';
 }

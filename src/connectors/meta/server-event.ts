@@ -1,4 +1,4 @@
-import { userShape, contextShape, type Envelope } from '../../events/index.js';
+import { userShape, contextShape, type BuiltinEventType, type Envelope } from '../../events/index.js';
 import { PayloadValidationError, type TypedEvent } from '../core/index.js';
 import { customEventSpec, META_EVENTS, metaCustomData, type MetaEventSpec, type MetaEventType } from '../analytics/meta-events.js';
 import { metaUserData, type MetaPerson, type MetaUserData } from './user-data.js';
@@ -18,10 +18,16 @@ export interface MetaServerEvent {
 
 export const MAX_EVENT_AGE_SEC = 7 * 24 * 60 * 60;
 
+/** Why the other built-in types are not sent. */
+export const NOT_SENT: Readonly<Record<Exclude<BuiltinEventType, MetaEventType>, string>> = {
+  'video.failed': 'Meta optimizes ads on conversions; a failed generation is not one, so it is not sent',
+  'session.started': 'sessions are not conversions; the browser Pixel already reports page views',
+  'session.ended': 'sessions are not conversions; the browser Pixel already reports page views',
+};
+
 export {
   customEventName,
   META_EVENTS,
-  NOT_SENT,
   type MetaEventSpec,
   type MetaEventType,
   type MetaRenderings,
