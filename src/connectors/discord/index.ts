@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineConnector, described, forEveryEvent, httpUrl, PayloadValidationError, secret } from '../core/index.js';
+import { consoleUrlSetting } from '../messaging/console-link.js';
 import { discordMessage } from './message.js';
 import { noteRateLimitHeaders, waitForBucket } from './rate-limit.js';
 import { discordFailure } from './responses.js';
@@ -25,6 +26,7 @@ const settings = z.object({
     'Name shown on the messages instead of the webhook’s own.',
   ),
   avatarUrl: described(httpUrl().optional(), 'Avatar image URL shown on the messages instead of the webhook’s own.'),
+  consoleUrl: consoleUrlSetting(),
 });
 
 export type DiscordSettings = z.output<typeof settings>;
@@ -59,8 +61,8 @@ export const discord = defineConnector<DiscordSettings>({
     const webhook = webhookOf(call.settings);
     // Not a state guard: a dry run sends nothing, so it has no bucket to wait for.
     if (!call.dryRun) await waitForBucket(webhook.id);
-    const { username, avatarUrl } = call.settings;
-    await call.send({ method: 'POST', url: webhook.executeUrl, json: discordMessage(event, { username, avatarUrl }), action: 'the message' });
+    const { username, avatarUrl, consoleUrl } = call.settings;
+    await call.send({ method: 'POST', url: webhook.executeUrl, json: discordMessage(event, { username, avatarUrl, consoleUrl }), action: 'the message' });
   }),
 
   // GET on the webhook returns it without posting anything.

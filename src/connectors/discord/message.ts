@@ -1,5 +1,6 @@
 import type { Envelope } from '../../events/index.js';
 import { summarize, type EventSummary } from '../messaging/summary.js';
+import { CONSOLE_LINK_LABEL, consoleEventUrl } from '../messaging/console-link.js';
 import { fitEscaped, linkable, truncate } from '../messaging/text.js';
 
 // Embed limits from Discord's message reference; breaking any of them is a 400 (code 50035).
@@ -47,6 +48,8 @@ export interface DiscordMessage {
 export interface DiscordIdentity {
   username?: string;
   avatarUrl?: string;
+  /** The console's address: adds an "Open in vidhook" link to the event's page. */
+  consoleUrl?: string;
 }
 
 /** Backslash-escapes Discord markdown, so user text cannot format, add masked links or render mentions. */
@@ -69,7 +72,16 @@ export function embedLength(embed: DiscordEmbed): number {
   );
 }
 
-function embed(summary: EventSummary): DiscordEmbed {
+// A masked link in a field: the URL is ours (consoleUrl and an event id), and brackets in it are encoded so it cannot end early.
+function consoleField(summary: EventSummary, consoleUrl: string | undefined): DiscordEmbedField | undefined {
+  const url = linkable(consoleEventUrl(consoleUrl, summary.id), DISCORD_LIMITS.url);
+  if (!url) return undefined;
+  const target = url.replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/</g, '%3C').replace(/>/g, '%3E');
+  const value = `[${CONSOLE_LINK_LABEL}](<${target}>)`;
+  return value.length <= DISCORD_LIMITS.fieldValue ? { name: 'Deliveries', value, inline: false } : undefined;
+}
+
+function embed(summary: EventSummary, consoleUrl?: string): DiscordEmbed {
   const url = linkable(summary.link?.url, DISCORD_LIMITS.url);
   const result: DiscordEmbed = {
     color: COLORS[summary.tone],
@@ -87,21 +99,28 @@ function embed(summary: EventSummary): DiscordEmbed {
   if (!Number.isNaN(Date.parse(summary.timestamp))) result.timestamp = summary.timestamp;
   const image = linkable(summary.imageUrl, DISCORD_LIMITS.url);
   if (image) result.thumbnail = { url: image };
-  return withinTotal(result, summary);
+  const link = consoleField(summary, consoleUrl);
+  if (!link) return withinTotal(result, summary);
+  // The console link is kept whatever else has to give way to the limits.
+  result.fields = result.fields.slice(0, DISCORD_LIMITS.embedFields - 1);
+  const fitted = withinTotal(result, summary, link.name.length + link.value.length);
+  fitted.fields.push(link);
+  return fitted;
 }
 
-// The 6,000 total spans every text of the embed: shorten the description, then drop fields from the end.
-function withinTotal(result: DiscordEmbed, summary: EventSummary): DiscordEmbed {
-  let over = embedLength(result) - DISCORD_LIMITS.embedTotal;
+// The 6,000 total (less what is `reserved` for a field added after) spans every text of the embed: shorten the description, then drop fields from the end.
+function withinTotal(result: DiscordEmbed, summary: EventSummary, reserved = 0): DiscordEmbed {
+  const total = DISCORD_LIMITS.embedTotal - reserved;
+  let over = embedLength(result) - total;
   if (over > 0 && result.description && summary.description) {
     const keep = result.description.length - over;
     if (keep >= 100) result.description = md(summary.description, keep);
     else delete result.description;
-    over = embedLength(result) - DISCORD_LIMITS.embedTotal;
+    over = embedLength(result) - total;
   }
   while (over > 0 && result.fields.length > 0) {
     result.fields.pop();
-    over = embedLength(result) - DISCORD_LIMITS.embedTotal;
+    over = embedLength(result) - total;
   }
   return result;
 }
@@ -109,7 +128,7 @@ function withinTotal(result: DiscordEmbed, summary: EventSummary): DiscordEmbed 
 /** The Execute Webhook body: the link in `content` so Discord unfurls the video, the facts in one embed. */
 export function discordMessage(event: Envelope, identity: DiscordIdentity = {}): DiscordMessage {
   const summary = summarize(event);
-  const message: DiscordMessage = { allowed_mentions: { parse: [] }, embeds: [embed(summary)] };
+  const message: DiscordMessage = { allowed_mentions: { parse: [] }, embeds: [embed(summary, identity.consoleUrl)] };
   const url = linkable(summary.link?.url, DISCORD_LIMITS.url);
   if (url) {
     const line = `${summary.emoji} ${summary.headline}: ${url}`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineConnector, forEveryEvent, httpUrl, secret } from '../core/index.js';
+import { consoleUrlSetting } from '../messaging/console-link.js';
 import { slackMessage } from './message.js';
 import { slackFailure } from './responses.js';
 
@@ -7,6 +8,7 @@ export { slackMessage } from './message.js';
 
 const settings = z.object({
   webhookUrl: secret(httpUrl(), 'Incoming webhook URL (https://hooks.slack.com/services/T…/B…/…).'),
+  consoleUrl: consoleUrlSetting(),
 });
 
 export type SlackSettings = z.output<typeof settings>;
@@ -27,7 +29,7 @@ export const slack = defineConnector<SlackSettings>({
   classify: (res) => slackFailure(res) ?? 'ok',
 
   handlers: forEveryEvent(async (event, call) => {
-    await call.send({ method: 'POST', url: call.settings.webhookUrl, json: slackMessage(event), dryRunResponse: { status: 200, body: 'ok' } });
+    await call.send({ method: 'POST', url: call.settings.webhookUrl, json: slackMessage(event, { consoleUrl: call.settings.consoleUrl }), dryRunResponse: { status: 200, body: 'ok' } });
   }),
 
   warnings({ webhookUrl }) {

@@ -1,5 +1,6 @@
 import type { Envelope } from '../../events/index.js';
 import { summarize, type EventSummary, type Fact } from '../messaging/summary.js';
+import { CONSOLE_LINK_LABEL, consoleEventUrl } from '../messaging/console-link.js';
 import { fitEscaped, linkable, truncate } from '../messaging/text.js';
 
 // Block Kit limits (docs.slack.dev block reference); a message over any of them is refused
@@ -16,6 +17,10 @@ export const SLACK_LIMITS = {
   imageUrl: 3000,
   altText: 2000,
   linkUrl: 2000,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonUrl: 3000,
+  actionId: 255,
 } as const;
 
 export interface PlainText {
@@ -46,7 +51,25 @@ export interface ContextBlock {
   type: 'context';
   elements: Mrkdwn[];
 }
-export type SlackBlock = HeaderBlock | SectionBlock | ContextBlock;
+/** A link button: Slack opens its URL (and, for an app with an Interactivity URL, tells the app). */
+export interface ButtonElement {
+  type: 'button';
+  text: PlainText;
+  url: string;
+  /** Slack requires one on every button, unique within the message. */
+  action_id: string;
+  style?: 'primary';
+}
+export interface ActionsBlock {
+  type: 'actions';
+  elements: ButtonElement[];
+}
+export type SlackBlock = HeaderBlock | SectionBlock | ActionsBlock | ContextBlock;
+
+export interface SlackMessageOptions {
+  /** The console's address: adds an "Open in vidhook" button to the event's page. */
+  consoleUrl?: string;
+}
 
 export interface SlackMessage {
   text: string;
@@ -86,20 +109,32 @@ function mainSection(summary: EventSummary): SectionBlock {
   const target = url && linkTarget(url).length <= SLACK_LIMITS.linkUrl ? url : undefined;
   const subject = summary.subject ?? summary.headline;
   const title = `*${target && summary.subject ? link(target, subject, 300) : mrkdwn(subject, 300)}*`;
-  const watch = target && summary.link ? `▶ ${link(target, summary.link.label, 75)}` : undefined;
   const lines = [title];
-  // The section text holds 3000 characters: the description gets what the links leave.
-  let room = SLACK_LIMITS.sectionText - title.length - 1;
-  const fitsWatch = watch !== undefined && watch.length + 1 <= room;
-  if (fitsWatch) room -= watch.length + 1;
+  // The section text holds 3000 characters: the description gets what the title leaves.
+  const room = SLACK_LIMITS.sectionText - title.length - 1;
   if (summary.description && room > 20) lines.push(mrkdwn(summary.description, Math.min(2000, room - 1)));
-  if (fitsWatch) lines.push(watch);
   const section: SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } };
   const short = summary.facts.filter((f) => !f.long).slice(0, SLACK_LIMITS.sectionFields);
   if (short.length > 0) section.fields = short.map(field);
   const image = linkable(summary.imageUrl, SLACK_LIMITS.imageUrl);
   if (image) section.accessory = { type: 'image', image_url: image, alt_text: truncate(subject, 200) };
   return section;
+}
+
+function button(label: string, url: string | undefined, actionId: string, primary = false): ButtonElement | undefined {
+  const target = linkable(url, SLACK_LIMITS.buttonUrl);
+  if (!target) return undefined;
+  const text: PlainText = { type: 'plain_text', text: truncate(label, SLACK_LIMITS.buttonText) };
+  return { type: 'button', text, url: target, action_id: actionId, ...(primary ? { style: 'primary' as const } : {}) };
+}
+
+// Link buttons: the video, and the event's page in the console when the destination names one.
+function actionsBlock(summary: EventSummary, options: SlackMessageOptions): ActionsBlock | undefined {
+  const elements = [
+    summary.link && button(summary.link.label, summary.link.url, 'vidhook_open_video', true),
+    button(CONSOLE_LINK_LABEL, consoleEventUrl(options.consoleUrl, summary.id), 'vidhook_open_console'),
+  ].filter((b): b is ButtonElement => b !== undefined);
+  return elements.length > 0 ? { type: 'actions', elements } : undefined;
 }
 
 function longFactSection(fact: Fact): SectionBlock {
@@ -120,12 +155,14 @@ function contextBlock(summary: EventSummary): ContextBlock {
 }
 
 /** A Block Kit message for an incoming webhook, with the plain `text` fallback Slack shows in notifications. */
-export function slackMessage(event: Envelope): SlackMessage {
+export function slackMessage(event: Envelope, options: SlackMessageOptions = {}): SlackMessage {
   const summary = summarize(event);
+  const actions = actionsBlock(summary, options);
   const blocks: SlackBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`${summary.emoji} ${summary.headline}`, SLACK_LIMITS.headerText), emoji: true } },
     mainSection(summary),
     ...summary.facts.filter((f) => f.long).map(longFactSection),
+    ...(actions ? [actions] : []),
     contextBlock(summary),
   ];
   return {

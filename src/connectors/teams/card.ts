@@ -1,5 +1,6 @@
 import type { Envelope } from '../../events/index.js';
 import { summarize, type EventSummary } from '../messaging/summary.js';
+import { CONSOLE_LINK_LABEL, consoleEventUrl } from '../messaging/console-link.js';
 import { fitEscaped, linkable, truncate } from '../messaging/text.js';
 
 // Teams renders Adaptive Cards up to 1.5; a Workflows flow fails to post a message over
@@ -62,7 +63,22 @@ interface Budget {
   description: number;
 }
 
-function card(summary: EventSummary, budget: Budget): AdaptiveCard {
+export interface TeamsMessageOptions {
+  /** The console's address: adds an "Open in vidhook" action to the event's page. */
+  consoleUrl?: string;
+}
+
+// Action.OpenUrl buttons: the video, and the event's page in the console when the destination names one.
+function actions(summary: EventSummary, options: TeamsMessageOptions): OpenUrlAction[] {
+  const out: OpenUrlAction[] = [];
+  const video = linkable(summary.link?.url, TEAMS_LIMITS.url);
+  if (video && summary.link) out.push({ type: 'Action.OpenUrl', title: summary.link.label, url: video });
+  const console = linkable(consoleEventUrl(options.consoleUrl, summary.id), TEAMS_LIMITS.url);
+  if (console) out.push({ type: 'Action.OpenUrl', title: CONSOLE_LINK_LABEL, url: console });
+  return out;
+}
+
+function card(summary: EventSummary, budget: Budget, options: TeamsMessageOptions): AdaptiveCard {
   const body: CardElement[] = [
     { type: 'TextBlock', text: md(`${summary.emoji} ${summary.headline}`, TEAMS_LIMITS.title), wrap: true, weight: 'Bolder', size: 'Medium', color: COLORS[summary.tone] },
   ];
@@ -80,8 +96,8 @@ function card(summary: EventSummary, budget: Budget): AdaptiveCard {
     msteams: { width: 'Full' },
     body,
   };
-  const url = linkable(summary.link?.url, TEAMS_LIMITS.url);
-  if (url && summary.link) result.actions = [{ type: 'Action.OpenUrl', title: summary.link.label, url }];
+  const buttons = actions(summary, options);
+  if (buttons.length > 0) result.actions = buttons;
   return result;
 }
 
@@ -94,11 +110,11 @@ export function byteSize(value: unknown): number {
 }
 
 /** A Workflows webhook message carrying one Adaptive Card, shrunk until it fits the size limit. */
-export function teamsMessage(event: Envelope): TeamsMessage {
+export function teamsMessage(event: Envelope, options: TeamsMessageOptions = {}): TeamsMessage {
   const summary = summarize(event);
   const budget: Budget = { facts: TEAMS_LIMITS.facts, factValue: TEAMS_LIMITS.factValue, description: TEAMS_LIMITS.description };
   for (;;) {
-    const candidate = message(card(summary, budget));
+    const candidate = message(card(summary, budget, options));
     const fits = byteSize(candidate) <= TEAMS_LIMITS.messageBytes;
     if (fits || (budget.facts === 0 && budget.description === 0)) return candidate;
     // Multi-byte text can outgrow the budget: give up facts first, then the description.

@@ -13,6 +13,7 @@ import {
   type DeliveryError,
   type HttpResponse,
 } from '../core/index.js';
+import { consoleUrlSetting } from '../messaging/console-link.js';
 import { teamsMessage } from './card.js';
 
 export { teamsMessage } from './card.js';
@@ -38,6 +39,7 @@ const settings = z.object({
     httpUrl().refine((value) => !isRetiredTeamsUrl(value), { message: RETIRED_TEAMS_URL_MESSAGE }),
     'Teams Workflows webhook URL (…logic.azure.com/workflows/… or …powerplatform.com/…/workflows/…).',
   ),
+  consoleUrl: consoleUrlSetting(),
 });
 
 export type TeamsSettings = z.output<typeof settings>;
@@ -93,7 +95,7 @@ export const teams = defineConnector<TeamsSettings>({
 
   // 202 Accepted (the run is queued) is success; the engine's dry run answers 200 {}, read the same way.
   handlers: forEveryEvent(async (event, call) => {
-    await call.send({ method: 'POST', url: call.settings.webhookUrl, json: teamsMessage(event), action: 'the card' });
+    await call.send({ method: 'POST', url: call.settings.webhookUrl, json: teamsMessage(event, { consoleUrl: call.settings.consoleUrl }), action: 'the card' });
   }),
 
   warnings({ webhookUrl }) {

@@ -96,6 +96,23 @@ describe('discord message', () => {
     expect(embed.fields.at(-1)!.value).toMatch(/…$/);
   });
 
+  it.each(messagingCases())('renders $name with the console link within every embed limit', ({ event }) => {
+    const message = discordMessage(event, { consoleUrl: 'http://127.0.0.1:8765/console/' });
+    assertWithinLimits(message);
+    expect(message.embeds[0].fields.at(-1)).toEqual({
+      name: 'Deliveries',
+      value: `[Open in vidhook](<http://127.0.0.1:8765/console/#/events/${event.id}>)`,
+      inline: false,
+    });
+  });
+
+  it('links the title to the video and a field to the event in the console', () => {
+    const embed = discordMessage(goldenEvent(), { consoleUrl: 'https://ops.example.com/vidhook(prod)/console/' }).embeds[0];
+    expect(embed.url).toBe('https://cdn.example.com/videos/vid_2xq9c7.mp4');
+    expect(embed.fields.at(-1)!.value).toBe('[Open in vidhook](<https://ops.example.com/vidhook%28prod%29/console/#/events/evt_01JDX8GOLDEN>)');
+    expect(discordMessage(goldenEvent()).embeds[0].fields.map((f) => f.name)).not.toContain('Deliveries');
+  });
+
   it('escapes markdown and mention syntax', () => {
     expect(escapeDiscordMarkdown('<@123> **hi** [x](y)')).toBe('\\<@123\\> \\*\\*hi\\*\\* \\[x\\](y)');
   });

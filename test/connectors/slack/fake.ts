@@ -24,10 +24,34 @@ function textOf(value: unknown): string | undefined {
 }
 
 /** Why Slack would answer invalid_blocks, or undefined when the blocks are acceptable. */
+/** Why Slack would refuse this actions block: link buttons only, with Block Kit's limits. */
+function actionsProblem(block: Json, actionIds: Set<string>): string | undefined {
+  const elements = block.elements as Json[];
+  if (!Array.isArray(elements) || elements.length === 0 || elements.length > 25) return 'actions elements';
+  for (const element of elements) {
+    if (element.type !== 'button') return `unexpected element type ${String(element.type)}`;
+    const text = textOf(element.text);
+    if ((element.text as Json)?.type !== 'plain_text' || !text || text.length > 75) return 'button text';
+    if (typeof element.url !== 'string' || element.url.length === 0 || element.url.length > 3000) return 'button url';
+    const actionId = element.action_id;
+    if (typeof actionId !== 'string' || actionId.length === 0 || actionId.length > 255) return 'button action_id';
+    if (actionIds.has(actionId)) return 'duplicate action_id';
+    actionIds.add(actionId);
+    if (element.style !== undefined && element.style !== 'primary' && element.style !== 'danger') return 'button style';
+  }
+  return undefined;
+}
+
 export function blockProblem(blocks: unknown): string | undefined {
   if (!Array.isArray(blocks)) return 'blocks is not an array';
   if (blocks.length > 50) return 'more than 50 blocks';
+  const actionIds = new Set<string>();
   for (const block of blocks as Json[]) {
+    if (block.type === 'actions') {
+      const problem = actionsProblem(block, actionIds);
+      if (problem) return problem;
+      continue;
+    }
     if (block.type === 'header') {
       const text = textOf(block.text);
       if ((block.text as Json)?.type !== 'plain_text' || !text || text.length > 150) return 'header text';

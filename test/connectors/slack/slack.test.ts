@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { ActionsBlock, Button, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { slack, slackMessage } from '../../../src/connectors/slack/index.js';
 import { SLACK_LIMITS, escapeMrkdwn, type SlackMessage } from '../../../src/connectors/slack/message.js';
 import { EndpointGoneError, PayloadValidationError, PermanentError, RetryableError } from '../../../src/connectors/core/errors.js';
@@ -37,7 +37,19 @@ function assertWithinLimits(message: SlackMessage): void {
       for (const f of section.fields ?? []) expect(f.text.length).toBeLessThanOrEqual(2000);
     }
     if (block.type === 'context') expect((block as ContextBlock).elements.length).toBeLessThanOrEqual(10);
+    if (block.type === 'actions') {
+      const buttons = (block as ActionsBlock).elements as Button[];
+      expect(buttons.length).toBeGreaterThanOrEqual(1);
+      expect(buttons.length).toBeLessThanOrEqual(25);
+      for (const b of buttons) {
+        expect(b.text.text.length).toBeLessThanOrEqual(75);
+        expect(b.url!.length).toBeLessThanOrEqual(3000);
+        expect(b.action_id!.length).toBeLessThanOrEqual(255);
+      }
+    }
   }
+  const actionIds = blocks.flatMap((b) => (b.type === 'actions' ? (b as ActionsBlock).elements.map((e) => (e as Button).action_id) : []));
+  expect(new Set(actionIds).size).toBe(actionIds.length);
 }
 
 function mrkdwnTexts(message: SlackMessage): string[] {
@@ -61,8 +73,7 @@ describe('slack message', () => {
             type: 'mrkdwn',
             text:
               '*<https://cdn.example.com/videos/vid_2xq9c7.mp4|Product launch teaser>*\n' +
-              'A 30-second teaser for the spring collection, cinematic style.\n' +
-              '▶ <https://cdn.example.com/videos/vid_2xq9c7.mp4|Watch video>',
+              'A 30-second teaser for the spring collection, cinematic style.',
           },
           fields: [
             { type: 'mrkdwn', text: '*Duration*\n0:30' },
@@ -77,6 +88,18 @@ describe('slack message', () => {
         {
           type: 'section',
           text: { type: 'mrkdwn', text: '*Prompt*\nSlow dolly shot across a sunlit studio, spring jackets on mannequins, soft film grain' },
+        },
+        {
+          type: 'actions',
+          elements: [
+            {
+              type: 'button',
+              text: { type: 'plain_text', text: 'Watch video' },
+              url: 'https://cdn.example.com/videos/vid_2xq9c7.mp4',
+              action_id: 'vidhook_open_video',
+              style: 'primary',
+            },
+          ],
         },
         {
           type: 'context',
@@ -99,6 +122,35 @@ describe('slack message', () => {
     const texts = mrkdwnTexts(message).join('\n');
     for (const hostile of HOSTILE.filter((h) => h.startsWith('<'))) expect(texts).not.toContain(hostile);
     expect(JSON.stringify(message)).toContain(event.id);
+  });
+
+  it.each(messagingCases())('renders $name with a console button within every Block Kit limit', ({ event }) => {
+    const message = slackMessage(event, { consoleUrl: `http://127.0.0.1:8765/console/${'x'.repeat(2900)}/` });
+    assertWithinLimits(message);
+  });
+
+  it('adds an "Open in vidhook" button to the event in the console when consoleUrl is set', () => {
+    const actions = slackMessage(goldenEvent(), { consoleUrl: 'http://127.0.0.1:8765/console/' }).blocks.find((b) => b.type === 'actions');
+    expect(actions).toEqual({
+      type: 'actions',
+      elements: [
+        expect.objectContaining({ text: { type: 'plain_text', text: 'Watch video' }, action_id: 'vidhook_open_video' }),
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Open in vidhook' },
+          url: 'http://127.0.0.1:8765/console/#/events/evt_01JDX8GOLDEN',
+          action_id: 'vidhook_open_console',
+        },
+      ],
+    });
+  });
+
+  it('leaves out a button whose URL is longer than Slack allows, and the actions block when none is left', () => {
+    const long = goldenEvent();
+    (long.data as { video: { url: string } }).video.url = `https://cdn.example.com/${'v'.repeat(3000)}.mp4`;
+    expect(slackMessage(long).blocks.map((b) => b.type)).not.toContain('actions');
+    const actions = slackMessage(long, { consoleUrl: 'https://vidhook.example.com/console/' }).blocks.find((b) => b.type === 'actions');
+    expect(actions).toMatchObject({ elements: [{ action_id: 'vidhook_open_console' }] });
   });
 
   it('trims oversized text with an ellipsis', () => {

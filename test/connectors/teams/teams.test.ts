@@ -81,6 +81,24 @@ describe('teams card', () => {
     expect(JSON.stringify(message)).toContain(event.id.replace(/_/g, '\\\\_'));
   });
 
+  it.each(messagingCases())('renders $name with the console action as a card the SDK accepts', ({ event }) => {
+    const message = teamsMessage(event, { consoleUrl: 'http://127.0.0.1:8765/console/' });
+    assertValidMessage(message);
+    expect(message.attachments[0].content.actions!.at(-1)).toEqual({
+      type: 'Action.OpenUrl',
+      title: 'Open in vidhook',
+      url: `http://127.0.0.1:8765/console/#/events/${event.id}`,
+    });
+  });
+
+  it('opens the video and then the event in the console', () => {
+    const card = teamsMessage(goldenEvent(), { consoleUrl: 'https://ops.example.com/vidhook/console' }).attachments[0].content;
+    expect(card.actions).toEqual([
+      { type: 'Action.OpenUrl', title: 'Watch video', url: 'https://cdn.example.com/videos/vid_2xq9c7.mp4' },
+      { type: 'Action.OpenUrl', title: 'Open in vidhook', url: 'https://ops.example.com/vidhook/console#/events/evt_01JDX8GOLDEN' },
+    ]);
+  });
+
   it('escapes markdown in user text so it cannot add links', () => {
     expect(escapeCardMarkdown('[click](https://evil.example/) *bold* _it_')).toBe('\\[click\\](https://evil.example/) \\*bold\\* \\_it\\_');
     const oversized = messagingCases().find((c) => c.name === 'video.generated (oversized)')!.event;
