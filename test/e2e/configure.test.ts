@@ -157,6 +157,8 @@ describe('vidhook configure', () => {
           { expect: 'Destination name', send: `team-slack${KEY.enter}` },
           { expect: 'webhookUrl — Incoming webhook URL', send: `nope${KEY.enter}` },
           { expect: 'must be an http\\(s\\) URL', send: `${KEY.backspace.repeat(4)}${slack.webhookUrl}${KEY.enter}` },
+          { expect: 'Set optional settings too \\(consoleUrl\\)\\?', send: `y${KEY.enter}` },
+          { expect: 'consoleUrl — Address of the vidhook console', send: `http://127.0.0.1:8765/console/${KEY.enter}` },
           { expect: 'Which events', send: `${KEY.space}${KEY.enter}` },
           { expect: 'Send a test event to team-slack now\\?', send: KEY.enter },
         ],
@@ -168,9 +170,11 @@ describe('vidhook configure', () => {
       expect(userStore(box).destinations['team-slack']).toEqual({
         connector: 'slack',
         webhookUrl: slack.webhookUrl,
+        consoleUrl: 'http://127.0.0.1:8765/console/',
         events: ['video.generated', 'video.completed', 'video.failed', 'user.registered'],
       });
       expect(slack.posted).toHaveLength(1);
+      expect(JSON.stringify(slack.posted[0])).toContain('http://127.0.0.1:8765/console/#/events/');
     });
 
     it('shows the connector defaults ticked and keeps following them when left as is', async () => {
@@ -178,6 +182,7 @@ describe('vidhook configure', () => {
         cwd: box.dir,
         env: env(),
         steps: [
+          { expect: 'Set optional settings too', send: KEY.enter },
           { expect: 'Which events', send: KEY.enter },
           { expect: 'Send a test event', send: `n${KEY.enter}` },
         ],
