@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { ga4 } from '../../src/connectors/ga4/index.js';
 import { meta } from '../../src/connectors/meta/index.js';
 import { SkipDelivery } from '../../src/connectors/core/errors.js';
-import type { Connector, Destination } from '../../src/connectors/core/types.js';
+import type { Connector, ConnectorTarget } from '../../src/connectors/core/types.js';
 import { createHttp } from '../../src/delivery/http.js';
 import { BUILTIN_EVENT_TYPES, buildEnvelope, SAMPLES, type Envelope } from '../../src/events/index.js';
 import { memoryContext } from '../helpers/context.js';
@@ -117,14 +117,7 @@ async function studioPage(): Promise<Page> {
 
 /** The request bodies a connector would send for the event, from a dry run; undefined when it skips the type. */
 async function dryRunBodies<S>(connector: Connector<S>, settings: unknown, event: Envelope): Promise<unknown[] | undefined> {
-  const destination: Destination<S> = {
-    name: connector.kind,
-    connector: connector.kind,
-    events: ['*'],
-    enabled: true,
-    source: 'user',
-    settings: connector.settings.parse(settings) as S,
-  };
+  const destination: ConnectorTarget<S> = { name: connector.kind, settings: connector.settings.parse(settings) as S };
   const http = createHttp({ dryRun: true });
   try {
     await connector.deliver(event, destination, http, memoryContext(() => NOW));

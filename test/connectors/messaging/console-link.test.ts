@@ -3,7 +3,7 @@ import { consoleEventUrl } from '../../../src/connectors/messaging/console-link.
 import { slack } from '../../../src/connectors/slack/index.js';
 import { teams } from '../../../src/connectors/teams/index.js';
 import { discord } from '../../../src/connectors/discord/index.js';
-import type { Connector, Destination } from '../../../src/connectors/core/types.js';
+import type { Connector, ConnectorTarget } from '../../../src/connectors/core/types.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { memoryContext } from '../../helpers/context.js';
 import { startFakeSlack } from '../slack/fake.js';
@@ -67,7 +67,7 @@ describe.each(CONNECTORS)('%s consoleUrl', (kind, connector) => {
   it('puts the link to the event in the console into the message the service receives', async () => {
     const fake = await fakeWebhook();
     const settings = connector.settings.parse({ webhookUrl: fake.webhookUrl, consoleUrl: 'http://127.0.0.1:8765/console/' });
-    const destination = { name: `team-${kind}`, connector: kind, events: ['*'], enabled: true, source: 'project', settings } as Destination<typeof settings>;
+    const destination: ConnectorTarget<typeof settings> = { name: `team-${kind}`, settings };
     await (connector as Connector<typeof settings>).deliver(goldenEvent(), destination, createHttp(), memoryContext());
     expect(fake.posted()).toHaveLength(1);
     expect(JSON.stringify(fake.posted()[0])).toContain('http://127.0.0.1:8765/console/#/events/evt_01JDX8GOLDEN');
