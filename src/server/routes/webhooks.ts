@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { newId } from '../../events/index.js';
 import { generateSecret } from '../../signing/standard-webhooks.js';
 import type { RuntimeDestination } from '../../store/types.js';
@@ -15,11 +16,38 @@ async function findWebhook(ctx: DaemonContext, id: string): Promise<RuntimeDesti
   return found;
 }
 
-async function view(ctx: DaemonContext, d: RuntimeDestination) {
+const eventsField = () => z.union([z.string(), z.array(z.string())]).optional();
+
+export const webhookRequestSchema = z.object({
+  url: z.string().describe('An http(s) URL on a public address (unless the daemon runs with --allow-private-targets).'),
+  events: eventsField().describe('Event types or globs (default: every event).'),
+  description: z.string().optional(),
+});
+
+export const webhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string(),
+  enabled: z.boolean(),
+  disabledReason: z.string().optional().describe('Why it is disabled, e.g. the endpoint answered 410 Gone.'),
+  createdAt: z.string(),
+});
+export const webhookCreatedSchema = webhookSchema.extend({
+  secret: z.string().describe('The whsec_ signing secret: shown this once.'),
+});
+export const webhookListSchema = z.object({ webhooks: z.array(webhookSchema) });
+export const rotatedSecretSchema = z.object({
+  id: z.string(),
+  secret: z.string().describe('The new whsec_ signing secret: shown this once.'),
+  previousSecretExpiresAt: z.string().describe('Until then the old secret signs alongside the new one.'),
+});
+
+async function view(ctx: DaemonContext, d: RuntimeDestination): Promise<z.input<typeof webhookSchema>> {
   const disabledReason = await ctx.store.stateGet(destinationScope(d.name), DISABLED_KEY);
   return {
     id: d.name,
-    url: d.settings.url,
+    url: String(d.settings.url),
     events: d.events,
     description: d.description ?? '',
     enabled: d.enabled && !disabledReason,
@@ -43,12 +71,12 @@ export function webhookRoutes(router: Router, ctx: DaemonContext): void {
     };
     await saveRuntimeDestination(ctx, dest);
     // The secret is shown this once; later reads never include it.
-    sendJson(res, 201, { ...(await view(ctx, dest)), secret: dest.settings.secret });
+    sendJson(res, 201, { ...(await view(ctx, dest)), secret: String(dest.settings.secret) } satisfies z.input<typeof webhookCreatedSchema>);
   });
 
   router.on('GET', '/api/integrations/webhooks', async (_req, res) => {
     const all = (await ctx.store.listRuntimeDestinations()).filter((d) => d.connector === 'webhook');
-    sendJson(res, 200, { webhooks: await Promise.all(all.map((d) => view(ctx, d))) });
+    sendJson(res, 200, { webhooks: await Promise.all(all.map((d) => view(ctx, d))) } satisfies z.input<typeof webhookListSchema>);
   });
 
   router.on('GET', '/api/integrations/webhooks/:id', async (_req, res, { id }) => {
@@ -73,6 +101,6 @@ export function webhookRoutes(router: Router, ctx: DaemonContext): void {
     const secret = generateSecret();
     dest.settings = { ...dest.settings, secret, previousSecrets: [...previous, { secret: dest.settings.secret as string, expiresAt }] };
     await saveRuntimeDestination(ctx, dest);
-    sendJson(res, 200, { id, secret, previousSecretExpiresAt: expiresAt });
+    sendJson(res, 200, { id, secret, previousSecretExpiresAt: expiresAt } satisfies z.input<typeof rotatedSecretSchema>);
   });
 }
