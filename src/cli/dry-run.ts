@@ -1,7 +1,8 @@
 import { createHttp, type Exchange } from '../delivery/http.js';
-import { secretValues, type ResolvedDestination } from '../delivery/dispatcher.js';
+import { secretValues } from '../delivery/connector-context.js';
+import type { ResolvedDestination } from '../destinations/index.js';
 import { SkipDelivery, DeliveryError } from '../connectors/core/errors.js';
-import type { ConnectorState } from '../connectors/core/types.js';
+import type { AnyConnector, ConnectorState } from '../connectors/core/types.js';
 import type { Envelope } from '../events/index.js';
 import type { Output } from './output.js';
 
@@ -24,7 +25,7 @@ function memoryState(): ConnectorState {
 }
 
 /** Runs each connector against a transport that records and sends nothing. */
-export async function runDryRun(event: Envelope, destinations: ResolvedDestination[], options: { validate: boolean }): Promise<RenderedDestination[]> {
+export async function runDryRun(event: Envelope, destinations: ResolvedDestination<AnyConnector>[], options: { validate: boolean }): Promise<RenderedDestination[]> {
   const results: RenderedDestination[] = [];
   for (const resolved of destinations) {
     const { connector, dest } = resolved;

@@ -161,6 +161,14 @@ export class ThreadedStore implements Store {
     return this.call('stateDelete', [scope, key]);
   }
 
+  disabledDestinations(): Promise<Record<string, string>> {
+    return this.call('disabledDestinations', []);
+  }
+
+  setDisabled(destination: string, reason: string | null): Promise<void> {
+    return this.call('setDisabled', [destination, reason]);
+  }
+
   listRuntimeDestinations(): Promise<RuntimeDestination[]> {
     return this.call('listRuntimeDestinations', []);
   }

@@ -3,7 +3,7 @@ import { connectorCatalogue, findConnector } from '../../connectors/registry.js'
 import { CATEGORIES, type Category } from '../../connectors/core/types.js';
 import { ConfigError, maskedSettings, resolveDestination } from '../../config/index.js';
 import { assertPublicHost, BlockedTargetError } from '../../delivery/address-guard.js';
-import { destinationStatuses } from '../../delivery/destination-status.js';
+import { DESTINATION_STATES, destinationStatuses, type DestinationStatus } from '../../destinations/index.js';
 import type { RuntimeDestination } from '../../store/types.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
@@ -36,9 +36,8 @@ export const integrationStatusSchema = z.object({
       connector: z.string(),
       category: z.string(),
       source: z.string().describe('Where it is configured: user, project or runtime.'),
-      state: z.enum(['active', 'off', 'disabled', 'paused']).describe('off: enabled false; disabled: by the operator or a 410; paused: circuit open.'),
-      circuit: z.enum(['closed', 'open', 'half_open']).optional(),
-      disabledReason: z.string().optional(),
+      state: z.enum(DESTINATION_STATES).describe('enabled; disabled (by an operator, a 410 Gone, or enabled: false); paused (circuit open or rate-limited); invalid (its config did not validate).'),
+      reason: z.string().optional().describe('Why it is not enabled.'),
       lastSuccessAt: isoOrNull(),
       lastFailureAt: isoOrNull(),
       lastError: z.string().nullable(),
@@ -47,7 +46,7 @@ export const integrationStatusSchema = z.object({
       failureRate: z.number().min(0).max(1),
       pending: z.number().int().nonnegative(),
       lagSeconds: z.number().int().nonnegative().describe('Age of the oldest delivery not yet settled.'),
-    }),
+    }) satisfies z.ZodType<DestinationStatus>,
   ),
 });
 
@@ -123,7 +122,7 @@ export function integrationRoutes(router: Router, ctx: DaemonContext, startedAt:
 
   router.on('GET', '/api/integrations/status', async (_req, res) => {
     const now = Date.now();
-    const destinations = await destinationStatuses(ctx.store, ctx.destinations(), ctx.dispatcher.circuitStates(), now);
+    const destinations = await destinationStatuses(ctx.store, ctx.destinations(), ctx.dispatcher.pauses(), now);
     sendJson(res, 200, {
       daemon: { version, uptimeSeconds: Math.round((now - startedAt) / 1000), inflight: ctx.dispatcher.inflight() },
       destinations,

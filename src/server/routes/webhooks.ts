@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { newId } from '../../events/index.js';
 import { generateSecret } from '../../signing/standard-webhooks.js';
 import type { RuntimeDestination } from '../../store/types.js';
-import { destinationScope, DISABLED_KEY } from '../../delivery/dispatcher.js';
+import { DESTINATION_STATES, destinationState } from '../../destinations/index.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
@@ -29,8 +29,9 @@ export const webhookSchema = z.object({
   url: z.string(),
   events: z.array(z.string()),
   description: z.string(),
-  enabled: z.boolean(),
-  disabledReason: z.string().optional().describe('Why it is disabled, e.g. the endpoint answered 410 Gone.'),
+  enabled: z.boolean().describe('Its own switch, as registered.'),
+  state: z.enum(DESTINATION_STATES).describe('enabled; disabled (by an operator, or its endpoint answered 410 Gone); paused (circuit open or rate-limited); invalid.'),
+  reason: z.string().optional().describe('Why it is not enabled.'),
   createdAt: z.string(),
 });
 export const webhookCreatedSchema = webhookSchema.extend({
@@ -43,18 +44,26 @@ export const rotatedSecretSchema = z.object({
   previousSecretExpiresAt: z.string().describe('Until then the old secret signs alongside the new one.'),
 });
 
-async function view(ctx: DaemonContext, d: RuntimeDestination): Promise<z.input<typeof webhookSchema>> {
-  const disabledReason = await ctx.store.stateGet(destinationScope(d.name), DISABLED_KEY);
-  return {
-    id: d.name,
-    url: String(d.settings.url),
-    events: d.events,
-    description: d.description ?? '',
-    enabled: d.enabled && !disabledReason,
-    ...(disabledReason ? { disabledReason } : {}),
-    createdAt: d.createdAt,
-  };
+/** Views of webhook endpoints, with their state as every destination shows it. */
+async function views(ctx: DaemonContext, endpoints: RuntimeDestination[]): Promise<Array<z.input<typeof webhookSchema>>> {
+  const disabled = await ctx.store.disabledDestinations();
+  const pauses = ctx.dispatcher.pauses();
+  return endpoints.map((d) => {
+    const { state, reason } = destinationState({ enabled: d.enabled, source: 'runtime', disabledReason: disabled[d.name], pause: pauses[d.name] });
+    return {
+      id: d.name,
+      url: String(d.settings.url),
+      events: d.events,
+      description: d.description ?? '',
+      enabled: d.enabled,
+      state,
+      ...(reason !== undefined ? { reason } : {}),
+      createdAt: d.createdAt,
+    };
+  });
 }
+
+const view = async (ctx: DaemonContext, d: RuntimeDestination) => (await views(ctx, [d]))[0];
 
 export function webhookRoutes(router: Router, ctx: DaemonContext): void {
   router.on('POST', '/api/integrations/webhooks', async (req, res) => {
@@ -76,7 +85,7 @@ export function webhookRoutes(router: Router, ctx: DaemonContext): void {
 
   router.on('GET', '/api/integrations/webhooks', async (_req, res) => {
     const all = (await ctx.store.listRuntimeDestinations()).filter((d) => d.connector === 'webhook');
-    sendJson(res, 200, { webhooks: await Promise.all(all.map((d) => view(ctx, d))) } satisfies z.input<typeof webhookListSchema>);
+    sendJson(res, 200, { webhooks: await views(ctx, all) } satisfies z.input<typeof webhookListSchema>);
   });
 
   router.on('GET', '/api/integrations/webhooks/:id', async (_req, res, { id }) => {

@@ -7,7 +7,7 @@ import { AuthError, PayloadValidationError, PermanentError, RetryableError, Skip
 import { salesforce, type SalesforceSettings } from '../../../src/connectors/salesforce/index.js';
 import { jwtAudience } from '../../../src/connectors/salesforce/auth.js';
 import { forgetAllSessions } from '../../../src/connectors/core/sessions.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { createHttp, type RecordingHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';
 import { memoryContext } from '../../helpers/context.js';
