@@ -4,7 +4,7 @@
 function __vidhook_commands
     switch $argv[1]
         case ''
-            printf '%s\n' 'emit events connectors listen verify serve tail deliveries replay status configure destinations doctor completion'
+            printf '%s\n' 'emit events connectors listen verify serve tail deliveries replay status configure destinations doctor openapi completion'
         case 'events'
             printf '%s\n' 'list sample schema'
         case 'deliveries'
@@ -30,6 +30,7 @@ status	the daemon'\''s health and each destination'\''s recent figures
 configure	add or update a destination in the user store (asks on a terminal; flags otherwise)
 destinations	list, inspect, pause, test and remove destinations
 doctor	check config, secrets, store, daemon and each destination'\''s credentials, with a fix for each problem
+openapi	print the OpenAPI document of the daemon'\''s HTTP API (also served at /api/openapi.json)
 completion	print the shell completion script'
         case 'events'
             printf '%s\n' 'list	list event types
@@ -447,6 +448,19 @@ function __vidhook_option_help
 --quiet	print only what is asked for
 -v	print more detail, and stack traces on errors
 --verbose	print more detail, and stack traces on errors'
+        case 'openapi'
+            printf '%s\n' '-h	display help for command
+--help	display help for command
+--config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
+--data-dir	state directory (default: VIDHOOK_DATA_DIR, else the user state dir)
+--server	a running vidhook daemon (default: VIDHOOK_SERVER)
+--token	the daemon token (default: VIDHOOK_TOKEN)
+--json	print one JSON document (NDJSON for streams) on stdout
+--no-color	no colours
+-q	print only what is asked for
+--quiet	print only what is asked for
+-v	print more detail, and stack traces on errors
+--verbose	print more detail, and stack traces on errors'
         case 'completion'
             printf '%s\n' '-h	display help for command
 --help	display help for command
@@ -756,6 +770,14 @@ function __vidhook_value
         case 'doctor|--server'
             printf '%s\n' '@free'
         case 'doctor|--token'
+            printf '%s\n' '@free'
+        case 'openapi|--config'
+            printf '%s\n' '@files'
+        case 'openapi|--data-dir'
+            printf '%s\n' '@files'
+        case 'openapi|--server'
+            printf '%s\n' '@free'
+        case 'openapi|--token'
             printf '%s\n' '@free'
         case 'completion|--config'
             printf '%s\n' '@files'

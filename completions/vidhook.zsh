@@ -4,7 +4,7 @@
 
 _vidhook_commands() {
   case "$1" in
-    '') printf '%s\n' 'emit events connectors listen verify serve tail deliveries replay status configure destinations doctor completion' ;;
+    '') printf '%s\n' 'emit events connectors listen verify serve tail deliveries replay status configure destinations doctor openapi completion' ;;
     'events') printf '%s\n' 'list sample schema' ;;
     'deliveries') printf '%s\n' 'list show retry' ;;
     'destinations') printf '%s\n' 'list show remove enable disable test' ;;
@@ -26,6 +26,7 @@ status:the daemon'\''s health and each destination'\''s recent figures
 configure:add or update a destination in the user store (asks on a terminal; flags otherwise)
 destinations:list, inspect, pause, test and remove destinations
 doctor:check config, secrets, store, daemon and each destination'\''s credentials, with a fix for each problem
+openapi:print the OpenAPI document of the daemon'\''s HTTP API (also served at /api/openapi.json)
 completion:print the shell completion script' ;;
     'events') printf '%s\n' 'list:list event types
 sample:print a realistic sample event
@@ -70,6 +71,7 @@ _vidhook_options() {
     'destinations disable') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'destinations test') printf '%s\n' '--type -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'doctor') printf '%s\n' '--no-network -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'openapi') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'completion') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
   esac
 }
@@ -222,6 +224,10 @@ _vidhook_value() {
     'doctor|--data-dir') printf '%s\n' '@files' ;;
     'doctor|--server') printf '%s\n' '@free' ;;
     'doctor|--token') printf '%s\n' '@free' ;;
+    'openapi|--config') printf '%s\n' '@files' ;;
+    'openapi|--data-dir') printf '%s\n' '@files' ;;
+    'openapi|--server') printf '%s\n' '@free' ;;
+    'openapi|--token') printf '%s\n' '@free' ;;
     'completion|--config') printf '%s\n' '@files' ;;
     'completion|--data-dir') printf '%s\n' '@files' ;;
     'completion|--server') printf '%s\n' '@free' ;;

@@ -192,6 +192,11 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./commands/doctor.js'), 'default'));
 
   program
+    .command('openapi')
+    .description("print the OpenAPI document of the daemon's HTTP API (also served at /api/openapi.json)")
+    .action(lazy(() => import('./commands/openapi.js')));
+
+  program
     .command('completion')
     .description('print the shell completion script')
     .argument('<shell>', 'bash, zsh or fish')

@@ -21,6 +21,10 @@ import { integrationRoutes } from './routes/integrations.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { zapierRoutes } from './routes/zapier.js';
 import { healthRoutes } from './routes/health.js';
+import { openApiRoutes } from './openapi.js';
+
+/** Routes anyone may read, token or not. */
+const OPEN_PATHS = new Set(['/healthz', '/api/openapi.json']);
 
 export interface DaemonOptions {
   config: LoadedConfig;
@@ -134,11 +138,12 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
   integrationRoutes(router, context, Date.now(), options.version);
   webhookRoutes(router, context);
   zapierRoutes(router, context, options.version);
+  openApiRoutes(router, options.version);
 
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
-      if (path !== '/healthz' && !authorized(req, options.token)) {
+      if (!OPEN_PATHS.has(path) && !authorized(req, options.token)) {
         throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token', undefined, { 'www-authenticate': 'Bearer' });
       }
       const match = router.match(req.method ?? 'GET', path);

@@ -1,5 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { parseJson } from '../events/index.js';
+
+/** What every 4xx and 5xx answer holds. */
+export const apiErrorSchema = z.object({
+  error: z.object({
+    code: z.string().describe('A stable, machine-readable reason, e.g. invalid_event, not_found, unauthorized.'),
+    message: z.string().describe('What went wrong and what to change, for people.'),
+    details: z
+      .union([
+        z.array(
+          z.object({
+            index: z.number().int().nonnegative().optional().describe('The event in the batch (0-based).'),
+            path: z.string().describe('The field, e.g. data.user.email.'),
+            message: z.string(),
+          }),
+        ),
+        z.record(z.string(), z.unknown()),
+      ])
+      .optional()
+      .describe('Per-field problems of an invalid event (one entry per field), or the setting a registration got wrong.'),
+  }),
+});
 
 /** An answer to a caller's mistake (4xx) or the daemon's own trouble (5xx), in the API's error shape. */
 export class ApiError extends Error {

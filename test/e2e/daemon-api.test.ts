@@ -3,6 +3,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
 import { startDaemon, eventually, type DaemonProcess } from '../helpers/daemon.js';
+import { checkedFetch } from '../helpers/openapi.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const video = (id: string) => ({ type: 'video.generated', id, data: { video: { id: 'v1', title: 'Teaser' }, user: { id: 'u1' } } });
@@ -158,12 +159,12 @@ describe('the daemon guards', () => {
     box = sandbox();
     const daemon = await startDaemon(box, ['--token', 's3cret-token-value']);
     try {
-      const anon = await fetch(`${daemon.url}/api/integrations/status`);
+      const anon = await checkedFetch(`${daemon.url}/api/integrations/status`);
       expect(anon.status).toBe(401);
-      expect((await fetch(`${daemon.url}/api/events`, { method: 'POST', body: '{}' })).status).toBe(401);
-      expect((await fetch(`${daemon.url}/metrics`)).status).toBe(401);
-      expect((await fetch(`${daemon.url}/healthz`)).status).toBe(200);
-      const wrong = await fetch(`${daemon.url}/api/integrations/status`, { headers: { authorization: 'Bearer nope' } });
+      expect((await checkedFetch(`${daemon.url}/api/events`, { method: 'POST', body: '{}' })).status).toBe(401);
+      expect((await checkedFetch(`${daemon.url}/metrics`)).status).toBe(401);
+      expect((await checkedFetch(`${daemon.url}/healthz`)).status).toBe(200);
+      const wrong = await checkedFetch(`${daemon.url}/api/integrations/status`, { headers: { authorization: 'Bearer nope' } });
       expect(wrong.status).toBe(401);
       const right = await daemon.request('GET', '/api/integrations/status', undefined, { authorization: 'Bearer s3cret-token-value' });
       expect(right.status).toBe(200);

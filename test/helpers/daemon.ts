@@ -1,10 +1,12 @@
 import { execa, type ResultPromise } from 'execa';
 import { BIN, type Sandbox } from './cli.js';
+import { checkedFetch } from './openapi.js';
 
 export interface DaemonProcess {
   url: string;
   process: ResultPromise;
   output(): string;
+  /** A request to the daemon; its answer is checked against the OpenAPI document (status, content type, body). */
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   stop(signal?: NodeJS.Signals): Promise<number | undefined>;
 }
@@ -42,7 +44,7 @@ export async function startDaemon(box: Sandbox, args: string[] = [], token?: str
     process: child,
     output: () => log,
     async request(method, path, body, headers = {}) {
-      const res = await fetch(`${url}${path}`, {
+      const res = await checkedFetch(`${url}${path}`, {
         method,
         headers: {
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),

@@ -1,10 +1,91 @@
+import { z } from 'zod';
 import { parseSince } from '../../config/duration.js';
-import { DELIVERY_STATES as STATES, type AttemptOutcome, type DeliveryFilter, type DeliveryState } from '../../store/types.js';
+import {
+  DELIVERY_STATES as STATES,
+  type Attempt,
+  type AttemptOutcome,
+  type Delivery,
+  type DeliveryFilter,
+  type DeliveryState,
+} from '../../store/types.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, queryOf, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
 
-const OUTCOMES: AttemptOutcome[] = ['ok', 'retrying', 'failed', 'skipped'];
+const OUTCOMES = ['ok', 'retrying', 'failed', 'skipped'] as const satisfies readonly AttemptOutcome[];
+
+const epochMs = () => z.number().int().describe('Epoch milliseconds.');
+
+export const deliverySchema = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    destination: z.string(),
+    state: z.enum(STATES),
+    attempts: z.number().int().nonnegative().describe('Attempts made so far.'),
+    nextAt: epochMs().describe('Epoch milliseconds at which the delivery is due.'),
+    createdAt: epochMs(),
+    updatedAt: epochMs(),
+    lastError: z.string().optional(),
+  })
+  .describe('One event on its way to one destination.') satisfies z.ZodType<Delivery>;
+
+const headers = () => z.record(z.string(), z.string()).describe('Secrets masked.');
+
+export const exchangeSchema = z
+  .object({
+    startedAt: z.string(),
+    durationMs: z.number().nonnegative(),
+    request: z.object({ method: z.string(), url: z.string(), headers: headers(), body: z.string().optional() }),
+    response: z.object({ status: z.number().int(), headers: headers(), body: z.string() }).optional(),
+    error: z.string().optional(),
+  })
+  .describe('One HTTP request of an attempt and its answer (or the error instead of one).');
+
+export const attemptSchema = z
+  .object({
+    id: z.number().int().describe('Grows with each attempt: the cursor for `after`.'),
+    deliveryId: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    destination: z.string(),
+    number: z.number().int().positive().describe('1 for the first try.'),
+    startedAt: z.string(),
+    durationMs: z.number().nonnegative(),
+    outcome: z.enum(OUTCOMES),
+    statusCode: z.number().int().optional(),
+    error: z.string().optional(),
+    exchanges: z.array(exchangeSchema),
+  })
+  .describe('One try of a delivery.') satisfies z.ZodType<Attempt>;
+
+export const deliveryPageSchema = z.object({
+  deliveries: z.array(deliverySchema),
+  next: z.string().nullable().describe('Pass as `after` for the next page; null on the last page.'),
+});
+export const deliveryDetailSchema = z.object({ delivery: deliverySchema, attempts: z.array(attemptSchema) });
+export const attemptListSchema = z.object({ attempts: z.array(attemptSchema).describe('Oldest first.') });
+export const retriedOneSchema = z.object({ retried: z.number().int().nonnegative(), deliveries: z.array(deliverySchema) });
+export const retriedSchema = z.object({ retried: z.number().int().nonnegative().describe('How many deliveries were queued again.') });
+export const retryRequestSchema = z.object({
+  ids: z.array(z.string()).optional().describe('These deliveries; with no status, whatever their state.'),
+  status: z.string().optional().describe('Comma-separated delivery states (default failed).'),
+  destination: z.string().optional(),
+  type: z.string().optional(),
+  since: z.string().optional().describe('A duration ago (10m, 2d) or an ISO date.'),
+});
+export const replayRequestSchema = z.object({
+  destination: z.string(),
+  since: z.string().describe('Events received since a duration ago (7d) or an ISO date.'),
+  type: z.string().optional(),
+  dryRun: z.boolean().optional().describe('Count the events, and queue nothing.'),
+});
+export const replayResultSchema = z.object({
+  destination: z.string(),
+  events: z.number().int().nonnegative().describe('Events queued (or that would be, on a dry run).'),
+  dryRun: z.boolean(),
+});
 
 function since(value: string | null | undefined): number | undefined {
   if (value === null || value === undefined || value === '') return undefined;
@@ -30,7 +111,7 @@ function states(value: unknown): DeliveryState[] | undefined {
 
 function outcome(value: string | null): AttemptOutcome | undefined {
   if (!value) return undefined;
-  if (!OUTCOMES.includes(value as AttemptOutcome)) throw new ApiError(400, 'invalid_request', `status "${value}" is not one of ${OUTCOMES.join(', ')}`);
+  if (!(OUTCOMES as readonly string[]).includes(value)) throw new ApiError(400, 'invalid_request', `status "${value}" is not one of ${OUTCOMES.join(', ')}`);
   return value as AttemptOutcome;
 }
 
@@ -47,7 +128,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
     };
     const deliveries = await ctx.store.listDeliveries(filter);
     const next = deliveries.length === filter.limit ? deliveries.at(-1)!.id : null;
-    sendJson(res, 200, { deliveries, next });
+    sendJson(res, 200, { deliveries, next } satisfies z.input<typeof deliveryPageSchema>);
   });
 
   router.on('GET', '/api/deliveries/stream', (req, res) => {
@@ -64,7 +145,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
     const delivery = await ctx.store.getDelivery(id);
     if (!delivery) throw new ApiError(404, 'not_found', `no delivery ${id}`);
     const attempts = await ctx.store.listAttempts({ deliveryId: id, limit: 1000 });
-    sendJson(res, 200, { delivery, attempts });
+    sendJson(res, 200, { delivery, attempts } satisfies z.input<typeof deliveryDetailSchema>);
   });
 
   router.on('POST', '/api/deliveries/:id/retry', async (req, res, { id }) => {
@@ -74,7 +155,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
     if (delivery.state === 'in_flight') throw new ApiError(409, 'in_flight', `delivery ${id} is being attempted right now`);
     const retried = await ctx.store.requeue({ ids: [id] });
     ctx.dispatcher.wake([delivery.destination], { recheck: true });
-    sendJson(res, 202, { retried: retried.length, deliveries: retried });
+    sendJson(res, 202, { retried: retried.length, deliveries: retried } satisfies z.input<typeof retriedOneSchema>);
   });
 
   router.on('POST', '/api/deliveries/retry', async (req, res) => {
@@ -89,7 +170,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
     };
     const retried = await ctx.store.requeue(filter);
     ctx.dispatcher.wake(new Set(retried.map((d) => d.destination)), { recheck: true });
-    sendJson(res, 202, { retried: retried.length });
+    sendJson(res, 202, { retried: retried.length } satisfies z.input<typeof retriedSchema>);
   });
 
   router.on('POST', '/api/replay', async (req, res) => {
@@ -106,7 +187,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       dryRun: body.dryRun === true,
     });
     if (body.dryRun !== true) ctx.dispatcher.wake([destination], { recheck: true });
-    sendJson(res, body.dryRun === true ? 200 : 202, { destination, events: count, dryRun: body.dryRun === true });
+    sendJson(res, body.dryRun === true ? 200 : 202, { destination, events: count, dryRun: body.dryRun === true } satisfies z.input<typeof replayResultSchema>);
   });
 
   router.on('GET', '/api/attempts', async (req, res) => {
@@ -119,6 +200,6 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       limit: limit(q.get('limit'), 10_000) ?? 100,
       afterId: q.get('after') ? Number(q.get('after')) : undefined,
     });
-    sendJson(res, 200, { attempts });
+    sendJson(res, 200, { attempts } satisfies z.input<typeof attemptListSchema>);
   });
 }

@@ -1,8 +1,58 @@
-import { buildEnvelope, InvalidEventError, type Envelope, type EventIssue } from '../../events/index.js';
+import { z } from 'zod';
+import {
+  buildEnvelope,
+  customDataSchema,
+  dataSchemas,
+  EVENT_DESCRIPTIONS,
+  EVENT_ID_PATTERN,
+  InvalidEventError,
+  type BuiltinEventType,
+  type Envelope,
+  type EventIssue,
+} from '../../events/index.js';
 import { destinationsFor } from '../../delivery/fan-out.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
+import { deliverySchema } from './deliveries.js';
+
+const envelopeFields = {
+  id: z.string().regex(EVENT_ID_PATTERN).optional().describe('The idempotency key: the same id sent twice is stored once. Generated when absent.'),
+  timestamp: z.string().optional().describe('When it happened, ISO-8601 (default: now).'),
+  to: z
+    .union([z.array(z.string()), z.string()])
+    .optional()
+    .describe('Only these destinations (a list, or names separated by commas).'),
+};
+
+/** What POST /api/events takes for a built-in type: the envelope around that type's data. */
+export function eventInputSchema(type: BuiltinEventType): z.ZodType {
+  return z.object({ ...envelopeFields, type: z.literal(type), data: dataSchemas[type] }).describe(EVENT_DESCRIPTIONS[type]);
+}
+
+export const customEventInputSchema = z
+  .object({
+    ...envelopeFields,
+    type: z.string().describe('A type declared under events.custom in the config.'),
+    data: customDataSchema.optional(),
+  })
+  .describe('A custom event: its type must be declared under events.custom in the config; its data is free-form.');
+
+export const acceptedEventsSchema = z.object({
+  events: z.array(
+    z.object({
+      id: z.string(),
+      deliveries: z.number().int().nonnegative().describe('Deliveries created, one per destination that takes the event.'),
+      duplicate: z.literal(true).optional().describe('The id was already stored: this is the stored result, and nothing new was created.'),
+    }),
+  ),
+});
+
+export const storedEventSchema = z.object({
+  event: z.object({ id: z.string(), type: z.string(), timestamp: z.string(), data: z.record(z.string(), z.unknown()) }),
+  receivedAt: z.string(),
+  deliveries: z.array(deliverySchema),
+});
 
 interface Incoming {
   envelope: Envelope;
@@ -74,13 +124,17 @@ export function eventRoutes(router: Router, ctx: DaemonContext): void {
     if (fresh.length) ctx.dispatcher.wake();
     const status = fresh.length === 0 ? 200 : 202;
     sendJson(res, status, {
-      events: results.map((r) => ({ id: r.id, deliveries: r.deliveries, ...(r.duplicate ? { duplicate: true } : {}) })),
-    });
+      events: results.map((r) => ({ id: r.id, deliveries: r.deliveries, ...(r.duplicate ? { duplicate: true as const } : {}) })),
+    } satisfies z.input<typeof acceptedEventsSchema>);
   });
 
   router.on('GET', '/api/events/:id', async (_req, res, { id }) => {
     const stored = await ctx.store.getEvent(id);
     if (!stored) throw new ApiError(404, 'not_found', `no event ${id}`);
-    sendJson(res, 200, { event: stored.event, receivedAt: new Date(stored.receivedAt).toISOString(), deliveries: stored.deliveries });
+    sendJson(res, 200, {
+      event: stored.event,
+      receivedAt: new Date(stored.receivedAt).toISOString(),
+      deliveries: stored.deliveries,
+    } satisfies z.input<typeof storedEventSchema>);
   });
 }

@@ -1,14 +1,22 @@
 import { getHeapStatistics } from 'node:v8';
+import { z } from 'zod';
 import type { DaemonContext } from '../context.js';
 import { sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
 
+export const healthSchema = z.object({ ok: z.literal(true) });
+export const readinessSchema = z.object({
+  ready: z.boolean(),
+  store: z.boolean().describe('The store is open.'),
+  dispatcher: z.boolean().describe('The dispatcher is running.'),
+});
+
 export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => boolean): void {
-  router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { ok: true }));
+  router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { ok: true } satisfies z.input<typeof healthSchema>));
 
   router.on('GET', '/readyz', (_req, res) => {
     const ready = isReady();
-    sendJson(res, ready ? 200 : 503, { ready, store: ready, dispatcher: !ctx.dispatcher.stopped });
+    sendJson(res, ready ? 200 : 503, { ready, store: ready, dispatcher: !ctx.dispatcher.stopped } satisfies z.input<typeof readinessSchema>);
   });
 
   router.on('GET', '/metrics', async (_req, res) => {

@@ -1,14 +1,69 @@
+import { z } from 'zod';
 import { connectorCatalogue, findConnector } from '../../connectors/registry.js';
 import { CATEGORIES, type Category } from '../../connectors/core/types.js';
 import { ConfigError, maskedSettings, resolveDestination } from '../../config/index.js';
 import { assertPublicHost, BlockedTargetError } from '../../delivery/address-guard.js';
-import { destinationStatuses } from '../../destinations/index.js';
+import { DESTINATION_STATES, destinationStatuses, type DestinationStatus } from '../../destinations/index.js';
 import type { RuntimeDestination } from '../../store/types.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
 
 const URL_SETTINGS = /url$/i;
+
+const categorySchema = z.enum(CATEGORIES as readonly [Category, ...Category[]]);
+
+export const connectorCatalogueSchema = z.object({
+  connectors: z.array(
+    z.object({
+      kind: z.string(),
+      title: z.string(),
+      category: categorySchema,
+      description: z.string(),
+      defaultEvents: z.array(z.string()),
+      settings: z.array(z.object({ key: z.string(), secret: z.boolean(), required: z.boolean(), description: z.string() })),
+    }),
+  ),
+}) satisfies z.ZodType<{ connectors: ReturnType<typeof connectorCatalogue> }>;
+
+const isoOrNull = () => z.string().nullable();
+
+export const integrationStatusSchema = z.object({
+  daemon: z.object({ version: z.string(), uptimeSeconds: z.number().int().nonnegative(), inflight: z.number().int().nonnegative() }),
+  destinations: z.array(
+    z.object({
+      name: z.string(),
+      connector: z.string(),
+      category: z.string(),
+      source: z.string().describe('Where it is configured: user, project or runtime.'),
+      state: z.enum(DESTINATION_STATES).describe('enabled; disabled (by an operator, a 410 Gone, or enabled: false); paused (circuit open or rate-limited); invalid (its config did not validate).'),
+      reason: z.string().optional().describe('Why it is not enabled.'),
+      lastSuccessAt: isoOrNull(),
+      lastFailureAt: isoOrNull(),
+      lastError: z.string().nullable(),
+      attemptsLastHour: z.number().int().nonnegative(),
+      failuresLastHour: z.number().int().nonnegative(),
+      failureRate: z.number().min(0).max(1),
+      pending: z.number().int().nonnegative(),
+      lagSeconds: z.number().int().nonnegative().describe('Age of the oldest delivery not yet settled.'),
+    }) satisfies z.ZodType<DestinationStatus>,
+  ),
+});
+
+export const configureRequestSchema = z.looseObject({
+  name: z.string().optional().describe('Destination name (default: the connector kind); the same name updates it.'),
+  events: z.union([z.string(), z.array(z.string())]).optional().describe("Event types or globs (default: the connector's)."),
+  enabled: z.boolean().optional(),
+  settings: z.record(z.string(), z.unknown()).optional().describe('The connector settings; they may also be given at the top level.'),
+});
+
+export const configuredSchema = z.object({
+  name: z.string(),
+  connector: z.string(),
+  events: z.array(z.string()),
+  enabled: z.boolean(),
+  settings: z.record(z.string(), z.unknown()).describe('Secrets masked.'),
+});
 
 /** Runtime registrations may only target public addresses, unless the daemon allows private ones. */
 export async function checkTargets(ctx: DaemonContext, settings: Record<string, unknown>): Promise<void> {
@@ -62,7 +117,7 @@ export function eventsOf(value: unknown, fallback: string[]): string[] {
 
 export function integrationRoutes(router: Router, ctx: DaemonContext, startedAt: number, version: string): void {
   router.on('GET', '/api/integrations/connectors', (_req, res) => {
-    sendJson(res, 200, { connectors: connectorCatalogue() });
+    sendJson(res, 200, { connectors: connectorCatalogue() } satisfies z.input<typeof connectorCatalogueSchema>);
   });
 
   router.on('GET', '/api/integrations/status', async (_req, res) => {
@@ -71,7 +126,7 @@ export function integrationRoutes(router: Router, ctx: DaemonContext, startedAt:
     sendJson(res, 200, {
       daemon: { version, uptimeSeconds: Math.round((now - startedAt) / 1000), inflight: ctx.dispatcher.inflight() },
       destinations,
-    });
+    } satisfies z.input<typeof integrationStatusSchema>);
   });
 
   router.on('POST', '/api/integrations/:category/:connector/configure', async (req, res, params) => {
@@ -99,6 +154,6 @@ export function integrationRoutes(router: Router, ctx: DaemonContext, startedAt:
       events: resolved.dest.events,
       enabled: dest.enabled,
       settings: maskedSettings(resolved),
-    });
+    } satisfies z.input<typeof configuredSchema>);
   });
 }

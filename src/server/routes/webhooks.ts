@@ -1,7 +1,8 @@
+import { z } from 'zod';
 import { newId } from '../../events/index.js';
 import { generateSecret } from '../../signing/standard-webhooks.js';
 import type { RuntimeDestination } from '../../store/types.js';
-import { destinationState } from '../../destinations/index.js';
+import { DESTINATION_STATES, destinationState } from '../../destinations/index.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
@@ -15,15 +16,43 @@ async function findWebhook(ctx: DaemonContext, id: string): Promise<RuntimeDesti
   return found;
 }
 
+const eventsField = () => z.union([z.string(), z.array(z.string())]).optional();
+
+export const webhookRequestSchema = z.object({
+  url: z.string().describe('An http(s) URL on a public address (unless the daemon runs with --allow-private-targets).'),
+  events: eventsField().describe('Event types or globs (default: every event).'),
+  description: z.string().optional(),
+});
+
+export const webhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string(),
+  enabled: z.boolean().describe('Its own switch, as registered.'),
+  state: z.enum(DESTINATION_STATES).describe('enabled; disabled (by an operator, or its endpoint answered 410 Gone); paused (circuit open or rate-limited); invalid.'),
+  reason: z.string().optional().describe('Why it is not enabled.'),
+  createdAt: z.string(),
+});
+export const webhookCreatedSchema = webhookSchema.extend({
+  secret: z.string().describe('The whsec_ signing secret: shown this once.'),
+});
+export const webhookListSchema = z.object({ webhooks: z.array(webhookSchema) });
+export const rotatedSecretSchema = z.object({
+  id: z.string(),
+  secret: z.string().describe('The new whsec_ signing secret: shown this once.'),
+  previousSecretExpiresAt: z.string().describe('Until then the old secret signs alongside the new one.'),
+});
+
 /** Views of webhook endpoints, with their state as every destination shows it. */
-async function views(ctx: DaemonContext, endpoints: RuntimeDestination[]) {
+async function views(ctx: DaemonContext, endpoints: RuntimeDestination[]): Promise<Array<z.input<typeof webhookSchema>>> {
   const disabled = await ctx.store.disabledDestinations();
   const pauses = ctx.dispatcher.pauses();
   return endpoints.map((d) => {
     const { state, reason } = destinationState({ enabled: d.enabled, source: 'runtime', disabledReason: disabled[d.name], pause: pauses[d.name] });
     return {
       id: d.name,
-      url: d.settings.url,
+      url: String(d.settings.url),
       events: d.events,
       description: d.description ?? '',
       enabled: d.enabled,
@@ -51,12 +80,12 @@ export function webhookRoutes(router: Router, ctx: DaemonContext): void {
     };
     await saveRuntimeDestination(ctx, dest);
     // The secret is shown this once; later reads never include it.
-    sendJson(res, 201, { ...(await view(ctx, dest)), secret: dest.settings.secret });
+    sendJson(res, 201, { ...(await view(ctx, dest)), secret: String(dest.settings.secret) } satisfies z.input<typeof webhookCreatedSchema>);
   });
 
   router.on('GET', '/api/integrations/webhooks', async (_req, res) => {
     const all = (await ctx.store.listRuntimeDestinations()).filter((d) => d.connector === 'webhook');
-    sendJson(res, 200, { webhooks: await views(ctx, all) });
+    sendJson(res, 200, { webhooks: await views(ctx, all) } satisfies z.input<typeof webhookListSchema>);
   });
 
   router.on('GET', '/api/integrations/webhooks/:id', async (_req, res, { id }) => {
@@ -81,6 +110,6 @@ export function webhookRoutes(router: Router, ctx: DaemonContext): void {
     const secret = generateSecret();
     dest.settings = { ...dest.settings, secret, previousSecrets: [...previous, { secret: dest.settings.secret as string, expiresAt }] };
     await saveRuntimeDestination(ctx, dest);
-    sendJson(res, 200, { id, secret, previousSecretExpiresAt: expiresAt });
+    sendJson(res, 200, { id, secret, previousSecretExpiresAt: expiresAt } satisfies z.input<typeof rotatedSecretSchema>);
   });
 }

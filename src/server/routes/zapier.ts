@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { buildEnvelope, isBuiltinEventType, knownEventTypes, newId, SAMPLES } from '../../events/index.js';
 import { zapierPayload } from '../../connectors/zapier/index.js';
 import type { RuntimeDestination } from '../../store/types.js';
@@ -5,6 +6,23 @@ import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
 import { eventsOf, saveRuntimeDestination } from './integrations.js';
+
+export const zapierSubscribeRequestSchema = z
+  .object({
+    hookUrl: z.string().optional(),
+    targetUrl: z.string().optional(),
+    target_url: z.string().optional(),
+    url: z.string().optional(),
+    event: z.string().optional(),
+    events: z.union([z.string(), z.array(z.string())]).optional(),
+  })
+  .describe('The hook URL Zapier gives (as hookUrl, targetUrl, target_url or url) and the event type(s) it wants (default: every event).');
+export const zapierSubscriptionSchema = z.object({ id: z.string(), events: z.array(z.string()), createdAt: z.string() });
+export const zapierUnsubscribedSchema = z.object({ id: z.string(), deleted: z.literal(true) });
+export const zapierSamplesSchema = z
+  .array(z.object({ id: z.string(), type: z.string(), timestamp: z.string(), data: z.record(z.string(), z.unknown()) }))
+  .describe('One sample event, as a REST Hook receives it (Zapier reads a list).');
+export const zapierMeSchema = z.object({ ok: z.literal(true), service: z.literal('vidhook'), version: z.string() });
 
 /** The Zapier REST Hooks protocol: Zapier subscribes a target URL, unsubscribes it, and asks for samples. */
 export function zapierRoutes(router: Router, ctx: DaemonContext, version: string): void {
@@ -22,7 +40,7 @@ export function zapierRoutes(router: Router, ctx: DaemonContext, version: string
       createdAt: new Date().toISOString(),
     };
     await saveRuntimeDestination(ctx, dest);
-    sendJson(res, 201, { id: dest.name, events, createdAt: dest.createdAt });
+    sendJson(res, 201, { id: dest.name, events, createdAt: dest.createdAt } satisfies z.input<typeof zapierSubscriptionSchema>);
   });
 
   router.on('DELETE', '/api/integrations/zapier/subscribe/:id', async (_req, res, { id }) => {
@@ -30,17 +48,17 @@ export function zapierRoutes(router: Router, ctx: DaemonContext, version: string
     if (!found) throw new ApiError(404, 'not_found', `no Zapier subscription ${id}`);
     await ctx.store.deleteRuntimeDestination(id);
     await ctx.reloadDestinations();
-    sendJson(res, 200, { id, deleted: true });
+    sendJson(res, 200, { id, deleted: true } satisfies z.input<typeof zapierUnsubscribedSchema>);
   });
 
   router.on('GET', '/api/integrations/zapier/samples/:type', (_req, res, { type }) => {
     if (!knownEventTypes(ctx.config.customTypes).includes(type)) throw new ApiError(404, 'not_found', `no event type ${type}`);
     const data = isBuiltinEventType(type) ? SAMPLES[type]() : {};
     const sample = buildEnvelope({ type, data, id: 'evt_sample', timestamp: '2026-11-27T19:40:00.000Z' }, { customTypes: ctx.config.customTypes });
-    sendJson(res, 200, [zapierPayload(sample)]);
+    sendJson(res, 200, [zapierPayload(sample)] satisfies z.input<typeof zapierSamplesSchema>);
   });
 
   router.on('GET', '/api/integrations/zapier/me', (_req, res) => {
-    sendJson(res, 200, { ok: true, service: 'vidhook', version });
+    sendJson(res, 200, { ok: true, service: 'vidhook', version } satisfies z.input<typeof zapierMeSchema>);
   });
 }
