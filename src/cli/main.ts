@@ -194,7 +194,7 @@ export function buildProgram(): Command {
   program
     .command('openapi')
     .description("print the OpenAPI document of the daemon's HTTP API (also served at /api/openapi.json)")
-    .action(lazy(() => import('./commands/openapi.js')));
+    .action(lazy(() => import('./commands/openapi.js'), 'default'));
 
   program
     .command('completion')
