@@ -211,6 +211,14 @@ export class SqliteStore implements Store {
     return { event: JSON.parse(row.body as string), receivedAt: row.received_at as number, deliveries: deliveries.map(toDelivery) };
   }
 
+  async recentEvents(type: string, { limit, window }: { limit: number; window: number }): Promise<Envelope[]> {
+    // Newest first along the rowid (insertion order), bounded so that a type never sent cannot scan the whole table.
+    const rows = this.statement(
+      'SELECT body FROM events WHERE rowid > (SELECT coalesce(max(rowid), 0) FROM events) - ? AND type = ? ORDER BY rowid DESC LIMIT ?',
+    ).all(window, type, limit) as Row[];
+    return rows.map((row) => JSON.parse(row.body as string) as Envelope);
+  }
+
   async leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]> {
     return leasesOf(await this.leaseBatch(destination, options));
   }

@@ -90,6 +90,10 @@ export class ThreadedStore implements Store {
     return this.call('getEvent', id);
   }
 
+  recentEvents(type: string, options: { limit: number; window: number }): Promise<Envelope[]> {
+    return this.call('recentEvents', type, options);
+  }
+
   async leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]> {
     // Bodies cross as text, parsed when an attempt needs them: cheaper than cloning parsed objects between threads.
     return leasesOf(await this.call('leaseBatch', destination, options));

@@ -137,6 +137,8 @@ export interface RuntimeDestination {
 export interface Store {
   addEvents(batch: Array<{ event: Envelope; destinations: string[] }>): Promise<AcceptedEvent[]>;
   getEvent(id: string): Promise<StoredEvent | undefined>;
+  /** The newest events of one type, newest first, looking only at the last `window` events received. */
+  recentEvents(type: string, options: { limit: number; window: number }): Promise<Envelope[]>;
   leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]>;
   nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined>;
   /** Makes deliveries leased by owners that `isDead` says are gone due again now; returns how many. */
