@@ -379,6 +379,8 @@ export class Dispatcher {
       await connector.deliver(delivery.event, dest, http, lane.context);
       lane.circuit.success();
       settlement = { state: 'succeeded' };
+      // A remark on a success (a part left out, and why) is shown where an error would be.
+      if (http.notes.length) error = http.notes.join('; ');
     } catch (err) {
       if (err instanceof SkipDelivery) {
         outcome = 'skipped';
