@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, PermanentError } from '../../../../src/connectors/core/errors.js';
+import type { TypedEvent } from '../../../../src/connectors/core/definition.js';
 import type { CheckReport, Destination } from '../../../../src/connectors/core/types.js';
 import { wordpress, type WordPressSettings } from '../../../../src/connectors/wordpress/index.js';
 import { createHttp } from '../../../../src/delivery/http.js';
@@ -34,11 +35,11 @@ function destination(overrides: Partial<Record<keyof WordPressSettings, unknown>
 }
 
 let videoCount = 0;
-function completed(video: Record<string, unknown> = {}): Envelope {
+function completed(video: Record<string, unknown> = {}): TypedEvent<'video.completed'> {
   const data = SAMPLES['video.completed']();
   const id = `vid_real_${++videoCount}`;
   data.video = { ...(data.video as object), id, title: `Real video ${videoCount}`, url: `${cdnUrl}/${id}.mp4`, thumbnailUrl: `${cdnUrl}/poster.jpg`, ...video };
-  return buildEnvelope({ type: 'video.completed', data });
+  return buildEnvelope({ type: 'video.completed', data }) as TypedEvent<'video.completed'>;
 }
 
 async function deliver(event: Envelope, dest: Destination<WordPressSettings>, ctx = memoryContext()) {
