@@ -1,5 +1,5 @@
 // Shared pieces of the benchmark: a daemon child process, local receivers, percentiles.
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, writeFileSync, readFileSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,48 @@ export function stopDaemon(daemon) {
     daemon.child.once('exit', () => r());
     daemon.child.kill('SIGTERM');
   });
+}
+
+/** CPU time (user + system, all threads) a process has used, in ms. */
+export function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Wall-clock ms with sub-ms resolution, comparable with another process's (bench/receivers.js). */
+export const wallClockMs = () => performance.timeOrigin + performance.now();
+
+/**
+ * `count` receivers answering 200 at once, in a child process (bench/receivers.js). `until(total)`
+ * resolves, once they have had `total` requests in all, with when the last came (wallClockMs).
+ */
+export async function startReceiverProcess(count) {
+  const child = fork(resolve(import.meta.dirname, 'receivers.js'), [String(count)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = (kind) => new Promise((r) => child.on('message', function listener(m) {
+    if (m.kind !== kind) return;
+    child.off('message', listener);
+    r(m);
+  }));
+  const { urls } = await next('ready');
+  return {
+    urls,
+    pid: child.pid,
+    async until(total) {
+      const reply = next('until');
+      child.send({ kind: 'until', total });
+      return (await reply).lastAt;
+    },
+    /** The first request they had: its body (text) and headers, but those undici writes itself. */
+    async firstRequest() {
+      const reply = next('first');
+      child.send({ kind: 'first' });
+      return (await reply).request;
+    },
+    close: () => new Promise((r) => {
+      child.once('exit', () => r());
+      child.disconnect();
+    }),
+  };
 }
 
 export function rssMb(pid) {

@@ -1,7 +1,7 @@
 // `npm run bench`: the figures of SPEC §8, printed with their budgets. Not a test: it only measures.
 import { measureStartup, formatStartup } from './startup.js';
 import { benchIngest } from './ingest.js';
-import { benchFanout, formatFanout } from './fanout.js';
+import { benchFanout, formatFanout, FANOUT_TARGET } from './fanout.js';
 import { benchBacklog } from './backlog.js';
 import { fmt } from './lib.js';
 
@@ -18,7 +18,8 @@ console.log(`\n[${mark(ingest.eventsPerSec >= 5000)}] ingest: ${fmt(ingest.event
 console.log(`[${mark(ingest.p99 <= 10)}] ingest at 1,000 events/s: p50 ${fmt(ingest.p50, 2)} ms, p99 ${fmt(ingest.p99, 2)} ms (budget p99 ≤ 10 ms)`);
 
 const fanout = await benchFanout();
-console.log(`\n[${mark(fanout.ratio >= 0.5)}] ${formatFanout(fanout)} (budget ≥ 50 %)`);
+// MISS until the target is met: SPEC §8 sets it, the design has not reached it yet.
+console.log(`\n[${mark(fanout.ratio >= FANOUT_TARGET)}] ${formatFanout(fanout)}`);
 
 const backlog = await benchBacklog(backlogSize);
 console.log(

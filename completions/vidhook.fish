@@ -779,7 +779,7 @@ function __vidhook_arg
         case 'verify|0'
             printf '%s\n' '@files'
         case 'configure|0'
-            printf '%s\n' 'webhook zapier slack teams discord salesforce hubspot wordpress shopify ga4 meta log'
+            printf '%s\n' 'webhook zapier slack teams discord salesforce hubspot wordpress shopify ga4 meta mailchimp stripe log'
         case 'destinations show|0'
             printf '%s\n' '@destinations'
         case 'destinations remove|0'

@@ -235,7 +235,7 @@ _vidhook_arg() {
     'events sample|0') printf '%s\n' 'video.generated video.completed video.failed user.registered session.started session.ended' ;;
     'events schema|0') printf '%s\n' 'video.generated video.completed video.failed user.registered session.started session.ended' ;;
     'verify|0') printf '%s\n' '@files' ;;
-    'configure|0') printf '%s\n' 'webhook zapier slack teams discord salesforce hubspot wordpress shopify ga4 meta log' ;;
+    'configure|0') printf '%s\n' 'webhook zapier slack teams discord salesforce hubspot wordpress shopify ga4 meta mailchimp stripe log' ;;
     'destinations show|0') printf '%s\n' '@destinations' ;;
     'destinations remove|0') printf '%s\n' '@destinations' ;;
     'destinations enable|0') printf '%s\n' '@destinations' ;;

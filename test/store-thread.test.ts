@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -6,8 +6,24 @@ import { join } from 'node:path';
 // The thread runs compiled code, as in the daemon: `npm test` builds first.
 import { ThreadedStore } from '../dist/store/threaded.js';
 import { buildEnvelope } from '../src/events/index.js';
+import type { SqliteStore } from '../src/store/sqlite.js';
+import type { StoreArgs, StoreHandlers, StoreMethod, StoreResults } from '../src/store/rpc.js';
+import type { Store } from '../src/store/types.js';
 
 const event = (id: string) => buildEnvelope({ id, type: 'session.started', data: { session: { id: 's' }, user: { id: 'u' } } });
+
+describe('the calls that cross to the store thread', () => {
+  // Checked by tsc (npm run typecheck); at run time these are no-ops.
+  it('are the Store methods with their own arguments and answers', () => {
+    expectTypeOf<StoreArgs['listDeliveries']>().toEqualTypeOf<Parameters<Store['listDeliveries']>>();
+    expectTypeOf<StoreResults['getEvent']>().toEqualTypeOf<Awaited<ReturnType<Store['getEvent']>>>();
+    expectTypeOf<SqliteStore>().toExtend<StoreHandlers>();
+  });
+
+  it('leave out only what the caller prepares before it crosses', () => {
+    expectTypeOf<Exclude<keyof Store, StoreMethod>>().toEqualTypeOf<'addEvents' | 'leaseDue' | 'recoverLeases' | 'settle' | 'isOpen'>();
+  });
+});
 
 describe('the store on its own thread', () => {
   let dir: string;

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { HOT_SQL, SqliteStore } from '../src/store/sqlite.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
 import { buildEnvelope } from '../src/events/index.js';
 
 const event = (id: string) => buildEnvelope({ id, type: 'session.started', data: { session: { id: 's' }, user: { id: 'u' } } });
@@ -118,5 +120,33 @@ describe('the SQLite store', () => {
     expect(await store.backfill('a', { since: 0, dryRun: true })).toBe(1);
     expect(await store.backfill('a', { since: 0 })).toBe(1);
     expect(await store.backfill('a', { since: 0 })).toBe(0);
+  });
+
+  it('keeps a destination disabled with its reason until it is enabled again', async () => {
+    open();
+    await store.setDisabled('crm', 'endpoint answered HTTP 410 Gone');
+    await store.setDisabled('slack', 'disabled by ops');
+    await store.setDisabled('slack', 'disabled again by ops');
+    expect(await store.disabledDestinations()).toEqual({ crm: 'endpoint answered HTTP 410 Gone', slack: 'disabled again by ops' });
+    await store.setDisabled('crm', null);
+    await store.setDisabled('never-disabled', null);
+    expect(await store.disabledDestinations()).toEqual({ slack: 'disabled again by ops' });
+  });
+
+  it('moves disabled flags kept as connector state by an older version into their own table', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vidhook-store-'));
+    const old = new Database(join(dir, 'vidhook.db'));
+    const before = MIGRATIONS.findIndex((sql) => sql.includes('disabled_destinations'));
+    for (const sql of MIGRATIONS.slice(0, before)) old.exec(sql);
+    old.pragma(`user_version = ${before}`);
+    const insert = old.prepare('INSERT INTO connector_state (scope, key, value) VALUES (?, ?, ?)');
+    insert.run('destination:partner', 'disabled', 'endpoint answered HTTP 410 Gone');
+    insert.run('connector:partner', 'generatedSecret', 'whsec_kept');
+    old.close();
+
+    store = SqliteStore.open(dir);
+    expect(await store.disabledDestinations()).toEqual({ partner: 'endpoint answered HTTP 410 Gone' });
+    expect(await store.stateGet('destination:partner', 'disabled')).toBeUndefined();
+    expect(await store.stateGet('connector:partner', 'generatedSecret')).toBe('whsec_kept');
   });
 });

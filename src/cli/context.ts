@@ -1,5 +1,6 @@
 import { loadConfig, resolveDataDir, resolveDestinations, type LoadedConfig } from '../config/index.js';
-import type { ResolvedDestination } from '../delivery/dispatcher.js';
+import type { AnyConnector } from '../connectors/core/types.js';
+import type { ResolvedDestination } from '../destinations/index.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { GlobalOptions } from './output.js';
 
@@ -18,7 +19,7 @@ export function openStore(dataDir: string): SqliteStore {
 }
 
 /** Every destination: user store, project file, and the runtime registrations kept in the store. */
-export async function allDestinations(ctx: CliContext, store?: SqliteStore): Promise<ResolvedDestination[]> {
+export async function allDestinations(ctx: CliContext, store?: SqliteStore): Promise<ResolvedDestination<AnyConnector>[]> {
   const runtime = store ? await store.listRuntimeDestinations() : [];
   return resolveDestinations(ctx.config, runtime);
 }

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHttp, type Exchange } from '../delivery/http.js';
-import { secretValues, type ResolvedDestination } from '../delivery/dispatcher.js';
+import { secretValues } from '../delivery/connector-context.js';
+import type { ResolvedDestination } from '../destinations/index.js';
 import { SkipDelivery, DeliveryError } from '../connectors/core/errors.js';
-import type { ConnectorState } from '../connectors/core/types.js';
+import type { AnyConnector, ConnectorState } from '../connectors/core/types.js';
 import type { Envelope } from '../events/index.js';
 import type { Output } from './output.js';
 
@@ -72,7 +73,7 @@ async function storedState(dataDir: string | undefined): Promise<StoredState | u
 /** Runs each connector against a transport that records and sends nothing. */
 export async function runDryRun(
   event: Envelope,
-  destinations: ResolvedDestination[],
+  destinations: ResolvedDestination<AnyConnector>[],
   options: { validate: boolean; dataDir?: string },
 ): Promise<RenderedDestination[]> {
   const stored = await storedState(options.dataDir);
@@ -83,7 +84,7 @@ export async function runDryRun(
   }
 }
 
-async function renderAll(event: Envelope, destinations: ResolvedDestination[], options: { validate: boolean }, stored: StoredState | undefined): Promise<RenderedDestination[]> {
+async function renderAll(event: Envelope, destinations: ResolvedDestination<AnyConnector>[], options: { validate: boolean }, stored: StoredState | undefined): Promise<RenderedDestination[]> {
   const results: RenderedDestination[] = [];
   for (const resolved of destinations) {
     const { connector, dest } = resolved;

@@ -34,28 +34,28 @@ export function buildProgram(): Command {
     .option('--to <names>', 'only these destinations (comma-separated)')
     .option('--dry-run', 'print every HTTP request each destination would receive, and send nothing')
     .option('--validate', "ask services that can (GA4's debug endpoint) to validate the event, and send nothing")
-    .action(lazy(() => import('./commands/emit.js')));
+    .action(lazy(() => import('./commands/emit.js'), 'default'));
 
   const events = program.command('events').description('the event catalogue');
   events
     .command('list', { isDefault: true })
     .description('list event types')
-    .action(lazy(() => import('./commands/events-list.js')));
+    .action(lazy(() => import('./commands/events-list.js'), 'default'));
   events
     .command('sample')
     .description('print a realistic sample event')
     .argument('<type>', 'event type')
-    .action(lazy(() => import('./commands/events-sample.js')));
+    .action(lazy(() => import('./commands/events-sample.js'), 'default'));
   events
     .command('schema')
     .description('print the JSON Schema of one event type, or of all')
     .argument('[type]', 'event type')
-    .action(lazy(() => import('./commands/events-schema.js')));
+    .action(lazy(() => import('./commands/events-schema.js'), 'default'));
 
   program
     .command('connectors')
     .description('list connector kinds, their settings and default events')
-    .action(lazy(() => import('./commands/connectors.js')));
+    .action(lazy(() => import('./commands/connectors.js'), 'default'));
 
   program
     .command('listen')
@@ -64,7 +64,7 @@ export function buildProgram(): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--secret <whsec>', 'verify Standard Webhooks signatures with this secret (default: VIDHOOK_LISTEN_SECRET)')
     .addOption(new Option('--status <code>', 'status to answer with').default('200'))
-    .action(lazy(() => import('./commands/listen.js')));
+    .action(lazy(() => import('./commands/listen.js'), 'default'));
 
   program
     .command('verify')
@@ -76,7 +76,7 @@ export function buildProgram(): Command {
     .option('--signature <sig>', 'webhook-signature header')
     .option('--headers <file>', 'a file of headers: JSON object or "name: value" lines')
     .option('--no-tolerance', 'accept any timestamp age (for replaying recorded requests)')
-    .action(lazy(() => import('./commands/verify.js')));
+    .action(lazy(() => import('./commands/verify.js'), 'default'));
 
   program
     .command('serve')
@@ -87,7 +87,7 @@ export function buildProgram(): Command {
     .option('--max-body-bytes <n>', 'largest accepted request body (default 1048576)')
     .option('--min-free-disk-mb <n>', 'refuse new events (503) below this free disk (default 64)')
     .option('--max-store-mb <n>', 'refuse new events (503) once the store grows past this')
-    .action(lazy(() => import('./commands/serve.js')));
+    .action(lazy(() => import('./commands/serve.js'), 'default'));
 
   program
     .command('tail')
@@ -98,7 +98,7 @@ export function buildProgram(): Command {
     .option('--status <status>', 'ok, retrying, failed or skipped')
     .option('--since <when>', 'only attempts since a duration ago (10m, 2h) or an ISO date')
     .option('-n, --lines <count>', 'how many past attempts to print first', '20')
-    .action(lazy(() => import('./commands/tail.js')));
+    .action(lazy(() => import('./commands/tail.js'), 'default'));
 
   const deliveries = program.command('deliveries').description('inspect and replay deliveries');
   deliveries
@@ -110,12 +110,12 @@ export function buildProgram(): Command {
     .option('--since <when>', 'created since a duration ago or an ISO date')
     .option('--limit <n>', 'page size', '50')
     .option('--after <id>', 'the page after this delivery id')
-    .action(lazy(() => import('./commands/deliveries-list.js')));
+    .action(lazy(() => import('./commands/deliveries.js'), 'list'));
   deliveries
     .command('show')
     .description('one delivery with every attempt, its requests and answers')
     .argument('<id>', 'delivery id')
-    .action(lazy(() => import('./commands/deliveries-show.js')));
+    .action(lazy(() => import('./commands/deliveries.js'), 'show'));
   deliveries
     .command('retry')
     .description('queue deliveries again: by id, or every match of --status/--destination/--since')
@@ -124,7 +124,7 @@ export function buildProgram(): Command {
     .option('--destination <name>', 'only this destination')
     .option('--type <type>', 'only this event type')
     .option('--since <when>', 'created since a duration ago or an ISO date')
-    .action(lazy(() => import('./commands/deliveries-retry.js')));
+    .action(lazy(() => import('./commands/deliveries.js'), 'retry'));
 
   program
     .command('replay')
@@ -133,12 +133,12 @@ export function buildProgram(): Command {
     .requiredOption('--since <when>', 'events received since a duration ago (7d) or an ISO date')
     .option('--type <type>', 'only this event type')
     .option('--dry-run', 'show how many events would be sent, and send nothing')
-    .action(lazy(() => import('./commands/replay.js')));
+    .action(lazy(() => import('./commands/replay.js'), 'default'));
 
   program
     .command('status')
     .description("the daemon's health and each destination's recent figures")
-    .action(lazy(() => import('./commands/status.js')));
+    .action(lazy(() => import('./commands/status.js'), 'default'));
 
   program
     .command('configure')
@@ -149,58 +149,58 @@ export function buildProgram(): Command {
     .option('--events <types>', 'event types or globs it receives, comma-separated (default: the connector\'s)')
     .option('-y, --yes', 'ask nothing: take defaults, replace a destination of another connector')
     .option('--test', 'send a sample event after saving')
-    .action(lazy(() => import('./commands/configure.js')));
+    .action(lazy(() => import('./commands/configure.js'), 'default'));
 
   const destinations = program.command('destinations').description('list, inspect, pause, test and remove destinations');
   destinations
     .command('list', { isDefault: true })
     .description('every destination and where it comes from')
-    .action(lazy(() => import('./commands/destinations-list.js')));
+    .action(lazy(() => import('./commands/destinations.js'), 'list'));
   destinations
     .command('show')
     .description('one destination, secrets masked')
     .argument('<name>', 'destination name')
     .option('--reveal-secret', "print a webhook's signing secret in full, for its receiver")
-    .action(lazy(() => import('./commands/destinations-show.js')));
+    .action(lazy(() => import('./commands/destinations.js'), 'show'));
   destinations
     .command('remove')
     .description('remove a destination from the user store (or a daemon registration)')
     .argument('<name>', 'destination name')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(lazy(() => import('./commands/destinations-remove.js')));
+    .action(lazy(() => import('./commands/destinations.js'), 'remove'));
   destinations
     .command('enable')
     .description('deliver to a destination again (also after an endpoint said 410 Gone)')
     .argument('<name>', 'destination name')
-    .action(lazy(() => import('./commands/destinations-enable.js')));
+    .action(lazy(() => import('./commands/destinations.js'), 'enable'));
   destinations
     .command('disable')
     .description('pause deliveries to a destination; they wait until it is enabled')
     .argument('<name>', 'destination name')
-    .action(lazy(() => import('./commands/destinations-disable.js')));
+    .action(lazy(() => import('./commands/destinations.js'), 'disable'));
   destinations
     .command('test')
     .description('send a sample event to one destination and report the outcome')
     .argument('<name>', 'destination name')
     .option('--type <type>', 'event type of the sample (default: the first the destination takes)')
-    .action(lazy(() => import('./commands/destinations-test.js')));
+    .action(lazy(() => import('./commands/destinations.js'), 'test'));
 
   program
     .command('doctor')
     .description('check config, secrets, store, daemon and each destination\'s credentials, with a fix for each problem')
     .option('--no-network', 'skip the daemon and credential checks')
-    .action(lazy(() => import('./commands/doctor.js')));
+    .action(lazy(() => import('./commands/doctor.js'), 'default'));
 
   program
     .command('completion')
     .description('print the shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
-    .action(lazy(() => import('./commands/completion.js')));
+    .action(lazy(() => import('./commands/completion.js'), 'default'));
 
   program
     .command('__complete', { hidden: true })
     .argument('<what>')
-    .action(lazy(() => import('./commands/complete.js')));
+    .action(lazy(() => import('./commands/complete.js'), 'default'));
 
   return program;
 }

@@ -1,5 +1,5 @@
-import type { ResolvedDestination } from '../delivery/dispatcher.js';
-import { destinationScope, DISABLED_KEY } from '../delivery/dispatcher.js';
+import type { AnyConnector } from '../connectors/core/types.js';
+import { destinationState, type ResolvedDestination } from '../destinations/index.js';
 import { TERMINAL_STATES, type Delivery, type Store } from '../store/types.js';
 import { table, type Output } from './output.js';
 
@@ -16,17 +16,15 @@ export interface DeliveryOutcome {
   note?: string;
 }
 
-export async function outcomesOf(store: Store, deliveries: Delivery[], destinations: ResolvedDestination[]): Promise<DeliveryOutcome[]> {
+export async function outcomesOf(store: Store, deliveries: Delivery[], destinations: ResolvedDestination<AnyConnector>[]): Promise<DeliveryOutcome[]> {
+  const disabledReasons = await store.disabledDestinations();
   return Promise.all(
     deliveries.map(async (d) => {
       const [last] = await store.listAttempts({ deliveryId: d.id, limit: 1 });
       const resolved = destinations.find((r) => r.dest.name === d.destination);
       // Kept, not failed: a disabled destination gets its deliveries once it is enabled again.
-      const disabled = TERMINAL_STATES.includes(d.state)
-        ? undefined
-        : resolved?.dest.enabled === false
-          ? 'turned off in its config'
-          : await store.stateGet(destinationScope(d.destination), DISABLED_KEY);
+      const destination = resolved && destinationState({ enabled: resolved.dest.enabled, source: resolved.dest.source, disabledReason: disabledReasons[d.destination] });
+      const disabled = !TERMINAL_STATES.includes(d.state) && destination?.state === 'disabled' ? destination.reason : undefined;
       return {
         destination: d.destination,
         connector: resolved?.connector.kind ?? 'unknown',

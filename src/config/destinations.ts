@@ -1,13 +1,11 @@
 import type { z } from 'zod';
 import { findConnector, connectorKinds } from '../connectors/registry.js';
-import type { Destination } from '../connectors/core/types.js';
+import type { AnyConnector } from '../connectors/core/types.js';
+import type { DestinationOrigin, ResolvedDestination } from '../destinations/index.js';
 import { globToRegExp, knownEventTypes } from '../events/index.js';
-import type { ResolvedDestination } from '../delivery/dispatcher.js';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { interpolateEnv } from './interpolate.js';
 import { parseDuration } from './duration.js';
-
-export type DestinationOrigin = Destination['source'];
 
 export interface DestinationSource {
   name: string;
@@ -53,7 +51,7 @@ function checkRetry(value: unknown, where: { file?: string; destination: string 
 export function resolveDestination(
   source: DestinationSource,
   options: { env?: NodeJS.ProcessEnv; customTypes?: readonly string[] } = {},
-): ResolvedDestination {
+): ResolvedDestination<AnyConnector> {
   const where = { file: source.file, destination: source.name };
   if (!NAME.test(source.name)) {
     throw new ConfigError('a destination name is 1-64 letters, digits, "-", "_" or "."', where);
@@ -114,9 +112,9 @@ export function mergeSources(...layers: DestinationSource[][]): DestinationSourc
 export function resolveAll(
   sources: DestinationSource[],
   options: { env?: NodeJS.ProcessEnv; customTypes?: readonly string[] } = {},
-): ResolvedDestination[] {
+): ResolvedDestination<AnyConnector>[] {
   const errors: ConfigError[] = [];
-  const resolved: ResolvedDestination[] = [];
+  const resolved: ResolvedDestination<AnyConnector>[] = [];
   for (const source of sources) {
     try {
       resolved.push(resolveDestination(source, options));

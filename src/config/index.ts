@@ -1,5 +1,5 @@
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../delivery/retry-policy.js';
-import type { ResolvedDestination } from '../delivery/dispatcher.js';
+import type { AnyConnector } from '../connectors/core/types.js';
+import type { ResolvedDestination } from '../destinations/index.js';
 import type { RuntimeDestination } from '../store/types.js';
 import { parseDuration } from './duration.js';
 import { loadProjectFile, type ProjectConfig } from './project-file.js';
@@ -14,12 +14,18 @@ export { resolveDestination, resolveAll, mergeSources, type DestinationSource } 
 export { maskedSettings } from './settings-view.js';
 export type { ProjectConfig } from './project-file.js';
 
+/** What the project file changes of the retry policy; the rest is the dispatcher's default. */
+export interface RetryOverrides {
+  schedule?: number[];
+  deadlineMs?: number;
+}
+
 export interface LoadedConfig {
   projectFile?: string;
   project: ProjectConfig;
   userStorePath: string;
   customTypes: string[];
-  retry: RetryPolicy;
+  retry: RetryOverrides;
   timeoutMs?: number;
   connectTimeoutMs?: number;
   retentionMs: number;
@@ -41,7 +47,7 @@ export async function loadConfig(options: { configPath?: string; cwd?: string; e
     project: config,
     userStorePath: user.path,
     customTypes: config.events?.custom ?? [],
-    retry: { ...DEFAULT_RETRY_POLICY, ...(schedule ? { schedule } : {}), ...(deadline !== undefined ? { deadlineMs: deadline } : {}) },
+    retry: { ...(schedule ? { schedule } : {}), ...(deadline !== undefined ? { deadlineMs: deadline } : {}) },
     timeoutMs: config.http?.timeout !== undefined ? parseDuration(String(config.http.timeout)) : undefined,
     connectTimeoutMs: config.http?.connectTimeout !== undefined ? parseDuration(String(config.http.connectTimeout)) : undefined,
     retentionMs: config.retention !== undefined ? parseDuration(String(config.retention))! : DEFAULT_RETENTION_MS,
@@ -61,7 +67,7 @@ export function runtimeSources(runtime: RuntimeDestination[]): DestinationSource
 }
 
 /** Every destination, merged by name (user store < project file < runtime), validated. */
-export function resolveDestinations(config: LoadedConfig, runtime: RuntimeDestination[] = []): ResolvedDestination[] {
+export function resolveDestinations(config: LoadedConfig, runtime: RuntimeDestination[] = []): ResolvedDestination<AnyConnector>[] {
   const sources = mergeSources(config.userSources, config.projectSources, runtimeSources(runtime));
   return resolveAll(sources, { env: config.env, customTypes: config.customTypes });
 }

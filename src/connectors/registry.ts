@@ -11,9 +11,11 @@ import { wordpress } from './wordpress/index.js';
 import { shopify } from './shopify/index.js';
 import { ga4 } from './ga4/index.js';
 import { meta } from './meta/index.js';
+import { mailchimp } from './mailchimp/index.js';
+import { stripe } from './stripe/index.js';
 import { log } from './log/index.js';
 
-export const CONNECTORS: readonly AnyConnector[] = [webhook, zapier, slack, teams, discord, salesforce, hubspot, wordpress, shopify, ga4, meta, log];
+export const CONNECTORS: readonly AnyConnector[] = [webhook, zapier, slack, teams, discord, salesforce, hubspot, wordpress, shopify, ga4, meta, mailchimp, stripe, log];
 
 export function findConnector(kind: string): AnyConnector | undefined {
   return CONNECTORS.find((c) => c.kind === kind);

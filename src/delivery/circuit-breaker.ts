@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from './clock.js';
+
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
 export interface CircuitOptions {
@@ -17,13 +19,13 @@ export class CircuitBreaker {
   private openUntil = 0;
   private probing = false;
 
-  constructor(private readonly options: CircuitOptions = DEFAULT_CIRCUIT, private readonly now: () => number = Date.now) {
+  constructor(private readonly options: CircuitOptions = DEFAULT_CIRCUIT, private readonly clock: Pick<Clock, 'now'> = systemClock) {
     this.cooldown = options.cooldownMs;
   }
 
   get state(): CircuitState {
     if (this.failures < this.options.threshold) return 'closed';
-    return this.now() >= this.openUntil ? 'half_open' : 'open';
+    return this.clock.now() >= this.openUntil ? 'half_open' : 'open';
   }
 
   /** How many deliveries may start now: none while open, one probe when half-open. */
@@ -58,7 +60,7 @@ export class CircuitBreaker {
     this.failures++;
     if (this.failures >= this.options.threshold) {
       if (wasProbe) this.cooldown = Math.min(this.cooldown * 2, this.options.maxCooldownMs);
-      this.openUntil = this.now() + this.cooldown;
+      this.openUntil = this.clock.now() + this.cooldown;
     }
   }
 }

@@ -1,22 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import { DeliveryError, EndpointGoneError, RetryableError, SkipDelivery } from '../connectors/core/errors.js';
-import type { AnyConnector, ConnectorState, DeliveryContext, Destination } from '../connectors/core/types.js';
-import { secretKeys } from '../connectors/core/settings.js';
-import type { AttemptOutcome, AttemptSummary, ExchangeRecord, LeasedDelivery, Settlement, Store } from '../store/types.js';
-import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitOptions, type CircuitState } from './circuit-breaker.js';
+import type { AnyConnector } from '../connectors/core/types.js';
+import type { Pause, ResolvedDestination } from '../destinations/index.js';
+import type { AttemptSummary, ExchangeRecord, LeasedDelivery, Settlement, Store } from '../store/types.js';
+import { DEFAULT_CIRCUIT, type CircuitOptions } from './circuit-breaker.js';
+import { systemClock, type Clock } from './clock.js';
 import { createHttp, DEFAULT_TIMEOUT_MS } from './http.js';
-import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
-import { TokenBucket } from './token-bucket.js';
+import { Lane } from './lane.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import { attemptResultOf, OUTCOME_OF, settleAttempt, SUCCEEDED, type AttemptResult, type Effects } from './settlement.js';
 
-export interface ResolvedDestination {
-  dest: Destination;
-  connector: AnyConnector;
-}
+export { connectorState, secretValues } from './connector-context.js';
+export { isDeadOwner, LEASE_OWNER } from './lease-owner.js';
 
 export interface DispatcherOptions {
   store: Store;
-  destinations: () => ResolvedDestination[];
+  destinations: () => ResolvedDestination<AnyConnector>[];
   retry?: RetryPolicy;
   timeoutMs?: number;
   connectTimeoutMs?: number;
@@ -32,230 +29,21 @@ export interface DispatcherOptions {
   onlyEvents?: string[];
   /** Called when a destination is disabled by its endpoint (410 Gone, unknown webhook). */
   onDisabled?: (destination: string, reason: string) => void | Promise<void>;
+  /** The time lanes, circuits, rate limits and retries go by; tests pass a virtual one. */
+  clock?: Clock;
 }
-
-export const DISABLED_KEY = 'disabled';
-export const destinationScope = (name: string) => `destination:${name}`;
-
-export function connectorState(store: Store, destination: string): ConnectorState {
-  const scope = `connector:${destination}`;
-  return {
-    get: (key) => store.stateGet(scope, key),
-    set: (key, value) => store.stateSet(scope, key, value),
-    delete: (key) => store.stateDelete(scope, key),
-  };
-}
-
-export function secretValues(resolved: ResolvedDestination): string[] {
-  const settings = resolved.dest.settings as Record<string, unknown>;
-  return secretKeys(resolved.connector.settings)
-    .map((key) => settings[key])
-    .filter((v): v is string => typeof v === 'string' && v.length > 0);
-}
-
-/** host:pid:nonce — the nonce tells this process from an earlier one that had the same pid (PID 1 in a container). */
-export const LEASE_OWNER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-
-/** A lease holder on this host whose process no longer exists (a crash, kill -9). */
-export function isDeadOwner(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== hostname() || !pid || owner === LEASE_OWNER) return false;
-  if (Number(pid) === process.pid) return true;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-/** How many deliveries per unit of concurrency a fast lane leases ahead. */
-const LEASE_AHEAD = 32;
 
 export class LeaseConfigError extends Error {
   readonly code = 'config_error';
 }
 
-/** One destination's queue: its own concurrency, rate limit and circuit, so no lane waits on another. */
-class Lane {
-  inflight = 0;
-  readonly circuit: CircuitBreaker;
-  private bucket?: TokenBucket;
-  private pausedUntil = 0;
-  private timer?: NodeJS.Timeout;
-  private pumping = false;
-  private again = false;
-  private buffer: LeasedDelivery[] = [];
-  private leasing?: Promise<void>;
-  private secretsOf?: ResolvedDestination;
-  private cachedSecrets: string[] = [];
-  private cachedContext?: DeliveryContext;
-  /** Moving average of attempt time, deciding how far ahead to lease; optimistic until measured. */
-  latencyMs = 0;
-
-  constructor(private readonly dispatcher: Dispatcher, public resolved: ResolvedDestination, circuit: CircuitOptions) {
-    this.circuit = new CircuitBreaker(circuit);
-    const perSecond = resolved.connector.limits?.perSecond;
-    if (perSecond) this.bucket = new TokenBucket(perSecond);
-  }
-
-  get name(): string {
-    return this.resolved.dest.name;
-  }
-
-  /** The destination's secret values and connector context, worked out once per configuration rather than per attempt. */
-  get secrets(): string[] {
-    this.refreshCache();
-    return this.cachedSecrets;
-  }
-
-  get context(): DeliveryContext {
-    this.refreshCache();
-    return this.cachedContext!;
-  }
-
-  private refreshCache(): void {
-    if (this.secretsOf === this.resolved) return;
-    this.secretsOf = this.resolved;
-    this.cachedSecrets = secretValues(this.resolved);
-    this.cachedContext = { state: connectorState(this.dispatcher.store, this.name), now: () => new Date() };
-  }
-
-  get concurrency(): number {
-    return this.resolved.connector.limits?.concurrency ?? 4;
-  }
-
-  pauseFor(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
-  }
-
-  wake(): void {
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    void this.pump();
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    if (this.dispatcher.stopped) return;
-    this.timer = setTimeout(() => this.wake(), Math.max(5, Math.min(ms, this.dispatcher.pollMs)));
-  }
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      do {
-        this.again = false;
-        await this.pumpOnce();
-      } while (this.again && !this.dispatcher.stopped);
-    } catch (err) {
-      this.dispatcher.reportError(err);
-      this.schedule(1000);
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  private async pumpOnce(): Promise<void> {
-    if (this.dispatcher.stopped) return this.releaseBuffer();
-    const now = Date.now();
-    const known = this.dispatcher.isDisabled(this.name);
-    const disabled = typeof known === 'boolean' ? known : await known;
-    if (!this.resolved.dest.enabled || disabled) return this.hold(this.dispatcher.pollMs);
-    if (now < this.pausedUntil) return this.hold(this.pausedUntil - now);
-    if (this.circuit.state === 'open') return this.hold(this.circuit.reopensAt() - now);
-
-    let room = this.concurrency - this.inflight;
-    if (this.bucket) {
-      if (this.bucket.available() < 1) return this.hold(this.bucket.waitMs());
-      room = Math.min(room, this.bucket.available());
-    }
-    room = this.circuit.allowance(room);
-    if (room <= 0) return;
-
-    // Lease ahead while the destination answers fast: one store write then serves many
-    // completions, and the buffer drains long before its leases could lapse.
-    const fast = this.latencyMs < 500 && this.circuit.state === 'closed' && !this.bucket;
-    const ahead = fast ? this.concurrency * LEASE_AHEAD : 0;
-    if (this.buffer.length < room) await this.refill(room - this.buffer.length + ahead);
-    const starting = this.buffer.splice(0, room);
-    // Refill before the buffer runs dry, so the slots never wait on the store.
-    if (fast && this.buffer.length < ahead / 2 && starting.length === room) {
-      this.refill(ahead - this.buffer.length).then(
-        () => this.wake(),
-        (err) => this.dispatcher.reportError(err),
-      );
-    }
-    if (starting.length === 0) this.circuit.cancelProbe();
-    this.bucket?.take(starting.length);
-    for (const delivery of starting) {
-      // A lease that would lapse during the attempt is handed back rather than risk a double send.
-      if (delivery.nextAt - Date.now() < this.dispatcher.minLeaseLeftMs) {
-        await this.release(delivery);
-        continue;
-      }
-      this.inflight++;
-      let freed = false;
-      // The slot is free once the service has answered; recording the attempt need not hold it.
-      const free = () => {
-        if (freed) return;
-        freed = true;
-        this.inflight--;
-        this.wake();
-      };
-      void this.dispatcher
-        .attempt(this, delivery, free)
-        .catch((err) => this.dispatcher.reportError(err))
-        .finally(free);
-    }
-    if (starting.length === room) {
-      this.again = this.inflight < this.concurrency;
-      return;
-    }
-    const next = await this.dispatcher.store.nextDueAt(this.name, this.dispatcher.onlyEvents);
-    this.schedule(next === undefined ? this.dispatcher.pollMs : next - Date.now());
-  }
-
-  /** One lease at a time: a second caller waits for the one in progress. */
-  private refill(limit: number): Promise<void> {
-    this.leasing ??= this.dispatcher.store
-      .leaseDue(this.name, {
-        now: Date.now(),
-        limit,
-        leaseMs: this.dispatcher.leaseMs,
-        eventIds: this.dispatcher.onlyEvents,
-        owner: LEASE_OWNER,
-      })
-      .then((leased) => void this.buffer.push(...leased))
-      .finally(() => (this.leasing = undefined));
-    return this.leasing;
-  }
-
-  /** Waits, handing back what was leased ahead so it is not held while nothing is sent. */
-  private async hold(ms: number): Promise<void> {
-    await this.releaseBuffer();
-    this.schedule(ms);
-  }
-
-  async releaseBuffer(): Promise<void> {
-    await this.leasing?.catch(() => undefined);
-    for (const delivery of this.buffer.splice(0)) await this.release(delivery);
-  }
-
-  private release(delivery: LeasedDelivery): Promise<boolean> {
-    const state = delivery.attempts === 0 ? 'pending' : 'retrying';
-    return this.dispatcher.store.settle(delivery, { state, nextAt: Date.now(), countsAsAttempt: false });
-  }
-}
+/** How long a read of the disabled flags serves before it is read again (an operator's change shows within it). */
+const DISABLED_FLAGS_TTL_MS = 1000;
 
 export class Dispatcher {
   readonly store: Store;
+  readonly clock: Clock;
+  readonly retry: RetryPolicy;
   readonly leaseMs: number;
   readonly pollMs: number;
   readonly onlyEvents?: string[];
@@ -263,14 +51,15 @@ export class Dispatcher {
   readonly minLeaseLeftMs: number;
   stopped = true;
   private readonly lanes = new Map<string, Lane>();
-  private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
-  private readonly disabledCache = new Map<string, { value: boolean; at: number }>();
+  private disabledFlags?: { reasons: Record<string, string>; at: number };
+  private readingFlags?: Promise<Record<string, string>>;
   private readonly errors: unknown[] = [];
   private settling = 0;
 
   constructor(private readonly options: DispatcherOptions) {
     this.store = options.store;
+    this.clock = options.clock ?? systemClock;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 30_000;
@@ -310,7 +99,7 @@ export class Dispatcher {
   wake(destinations?: Iterable<string>, { recheck = false }: { recheck?: boolean } = {}): void {
     if (this.stopped) return;
     const names = destinations ? [...destinations] : [...this.lanes.keys()];
-    if (recheck) this.disabledCache.clear();
+    if (recheck) this.disabledFlags = undefined;
     for (const name of names) this.lanes.get(name)?.wake();
   }
 
@@ -320,14 +109,22 @@ export class Dispatcher {
     return n;
   }
 
-  circuitStates(): Record<string, CircuitState> {
-    return Object.fromEntries([...this.lanes].map(([name, lane]) => [name, lane.circuit.state]));
+  /** The destinations held back now (circuit, rate limit), each with why. */
+  pauses(): Record<string, Pause> {
+    const now = this.clock.now();
+    const paused: Record<string, Pause> = {};
+    for (const [name, lane] of this.lanes) {
+      const pause = lane.pause(now);
+      if (pause) paused[name] = pause;
+    }
+    return paused;
   }
 
   /** Stops taking work, then waits (bounded) for attempts in flight. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
     for (const lane of this.lanes.values()) lane.stop();
+    // Real time, not the clock's: this waits on sockets and the store, which virtual time does not move.
     const deadline = Date.now() + graceMs;
     while ((this.inflight() > 0 || this.settling > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await Promise.all([...this.lanes.values()].map((lane) => lane.releaseBuffer()));
@@ -339,25 +136,30 @@ export class Dispatcher {
   }
 
   /**
-   * Whether a destination is disabled, re-read at most once a second (in the background once
-   * known): answered at once from what is known, so a lane's every turn need not wait a tick for it.
+   * Whether a destination is disabled. All flags are read in one go at most once a second (in the
+   * background once known): answered at once from what is known, so a lane's turn need not wait a tick for it.
    */
   isDisabled(destination: string): boolean | Promise<boolean> {
-    const cached = this.disabledCache.get(destination);
-    if (cached && Date.now() - cached.at < 1000) return cached.value;
-    const reading = this.readDisabled(destination);
-    if (cached) {
-      cached.at = Date.now();
+    const known = this.disabledFlags;
+    if (known && this.clock.now() - known.at < DISABLED_FLAGS_TTL_MS) return destination in known.reasons;
+    const reading = this.readDisabledFlags();
+    if (known) {
       reading.catch((err) => this.reportError(err));
-      return cached.value;
+      return destination in known.reasons;
     }
-    return reading;
+    return reading.then((reasons) => destination in reasons);
   }
 
-  private async readDisabled(destination: string): Promise<boolean> {
-    const value = (await this.store.stateGet(destinationScope(destination), DISABLED_KEY)) !== undefined;
-    this.disabledCache.set(destination, { value, at: Date.now() });
-    return value;
+  /** One read for every lane that asks meanwhile. */
+  private readDisabledFlags(): Promise<Record<string, string>> {
+    this.readingFlags ??= this.store
+      .disabledDestinations()
+      .then((reasons) => {
+        this.disabledFlags = { reasons, at: this.clock.now() };
+        return reasons;
+      })
+      .finally(() => (this.readingFlags = undefined));
+    return this.readingFlags;
   }
 
   /** Makes one attempt; resolves once the service has answered and the attempt is on its way to the store. */
@@ -369,63 +171,45 @@ export class Dispatcher {
       connectTimeoutMs: this.options.connectTimeoutMs,
       publicTargetsOnly: dest.source === 'runtime' && !this.options.allowPrivateTargets,
     });
-    const startedAt = new Date();
+    const startedAt = this.clock.now();
     const number = delivery.attempts + 1;
-    let outcome: AttemptOutcome = 'ok';
-    let error: string | undefined;
-    let settlement: Settlement;
-
+    let result: AttemptResult = SUCCEEDED;
     try {
       await connector.deliver(delivery.event, dest, http, lane.context);
-      lane.circuit.success();
-      settlement = { state: 'succeeded' };
-      // A remark on a success (a part left out, and why) is shown where an error would be.
-      if (http.notes.length) error = http.notes.join('; ');
     } catch (err) {
-      if (err instanceof SkipDelivery) {
-        outcome = 'skipped';
-        error = err.reason;
-        settlement = { state: 'skipped', error };
-      } else {
-        const failure = err instanceof DeliveryError ? err : new RetryableError(`connector error: ${(err as Error)?.message ?? err}`);
-        error = failure.message;
-        if (failure instanceof RetryableError) {
-          lane.circuit.failure();
-          if (failure.rateLimited && failure.afterMs) lane.pauseFor(failure.afterMs);
-          const policy = dest.retrySchedule ? { ...this.retry, schedule: dest.retrySchedule } : this.retry;
-          const decision = decideRetry(policy, number, Date.now() - delivery.createdAt, failure.afterMs);
-          if (decision.retry) {
-            outcome = 'retrying';
-            settlement = { state: 'retrying', nextAt: Date.now() + decision.delayMs, error };
-          } else {
-            outcome = 'failed';
-            error = `${error} (${decision.reason})`;
-            settlement = { state: 'failed', error };
-          }
-        } else {
-          outcome = 'failed';
-          settlement = { state: 'failed', error };
-          if (failure instanceof EndpointGoneError) await this.disable(dest.name, failure.message);
-        }
-      }
+      result = attemptResultOf(err);
     }
+    const now = this.clock.now();
+    const { settlement, effects } = settleAttempt({ result, policy: lane.retryPolicy, attempt: number, ageMs: now - delivery.createdAt, now });
+    await this.apply(lane, effects);
 
-    lane.latencyMs = lane.latencyMs * 0.8 + (Date.now() - startedAt.getTime()) * 0.2;
+    lane.latencyMs = lane.latencyMs * 0.8 + (now - startedAt) * 0.2;
     answered();
     const last = http.exchanges.at(-1);
+    // A remark on a success (a part left out, and why) is shown where an error would be.
+    const error = settlement.state === 'succeeded' ? (http.notes.length ? http.notes.join('; ') : undefined) : settlement.error;
     const summary: AttemptSummary = {
       deliveryId: delivery.id,
       eventId: delivery.eventId,
       eventType: delivery.eventType,
       destination: dest.name,
       number,
-      startedAt: startedAt.toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      outcome,
+      startedAt: new Date(startedAt).toISOString(),
+      durationMs: this.clock.now() - startedAt,
+      outcome: OUTCOME_OF[settlement.state],
       ...(last?.response ? { statusCode: last.response.status } : {}),
       ...(error ? { error } : {}),
     };
     this.record(delivery, settlement, summary, http.exchanges);
+  }
+
+  /** Carries out what the settlement decided for the destination. */
+  private async apply(lane: Lane, effects: Effects): Promise<void> {
+    if (effects.circuit === 'success') lane.circuit.success();
+    else if (effects.circuit === 'failure') lane.circuit.failure();
+    else if (effects.circuit === 'inconclusive') lane.circuit.cancelProbe();
+    if (effects.pauseMs) lane.pauseFor(effects.pauseMs);
+    if (effects.disable !== undefined) await this.disable(lane.name, effects.disable);
   }
 
   /**
@@ -452,9 +236,8 @@ export class Dispatcher {
   }
 
   async disable(destination: string, reason: string): Promise<void> {
-    await this.store.stateSet(destinationScope(destination), DISABLED_KEY, reason);
-    this.disabledCache.delete(destination);
+    await this.store.setDisabled(destination, reason);
+    this.disabledFlags = undefined;
     await this.options.onDisabled?.(destination, reason);
   }
 }
-

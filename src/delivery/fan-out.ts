@@ -1,6 +1,6 @@
 import { matchesEventFilter, type Envelope } from '../events/index.js';
 import type { AcceptedEvent, Store } from '../store/types.js';
-import type { ResolvedDestination } from './dispatcher.js';
+import type { ResolvedDestination } from '../destinations/index.js';
 
 /** The destinations an event goes to: those whose filter matches, narrowed by `to` when given. */
 export function destinationsFor(event: Envelope, destinations: ResolvedDestination[], to?: readonly string[]): string[] {

@@ -1,18 +1,10 @@
-import { createRequire } from 'node:module';
-import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { RetryableError, PermanentError, DeliveryError } from '../connectors/core/errors.js';
 import { redact, redactHeaders } from '../connectors/core/masking.js';
 import type { Http, HttpRequest, HttpResponse } from '../connectors/core/types.js';
 import { assertPublicHost, BlockedTargetError, publicOnlyLookup } from './address-guard.js';
 import { deadlineSignal, type DeadlineSignal } from './deadlines.js';
 import { memoize } from '../memoize.js';
-
-/**
- * The Agent alone: the package's index loads all of undici (fetch, WebSocket, caches, mocks), some
- * 3 MB of heap and its code that a daemon never uses. The lockfile pins the version this path is in.
- */
-const Agent = createRequire(import.meta.url)('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
-type Agent = UndiciAgent;
 
 export interface Exchange {
   startedAt: string;

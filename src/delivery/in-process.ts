@@ -1,11 +1,13 @@
+import type { AnyConnector } from '../connectors/core/types.js';
+import type { ResolvedDestination } from '../destinations/index.js';
 import type { AttemptSummary, Delivery, Store } from '../store/types.js';
 import { TERMINAL_STATES } from '../store/types.js';
-import { Dispatcher, destinationScope, DISABLED_KEY, type ResolvedDestination } from './dispatcher.js';
+import { Dispatcher } from './dispatcher.js';
 import { SHORT_RETRY_SCHEDULE_MS, type RetryPolicy } from './retry-policy.js';
 
 export interface InProcessOptions {
   store: Store;
-  destinations: ResolvedDestination[];
+  destinations: ResolvedDestination<AnyConnector>[];
   eventIds: string[];
   retry?: Partial<RetryPolicy>;
   timeoutMs?: number;
@@ -30,10 +32,8 @@ export async function deliverInProcess(options: InProcessOptions): Promise<Deliv
     return all;
   };
   // Deliveries to a disabled destination wait for it to be enabled again; nothing here will send them.
-  const enabled = new Set<string>();
-  for (const { dest } of options.destinations) {
-    if (dest.enabled && (await store.stateGet(destinationScope(dest.name), DISABLED_KEY)) === undefined) enabled.add(dest.name);
-  }
+  const disabled = await store.disabledDestinations();
+  const enabled = new Set(options.destinations.filter(({ dest }) => dest.enabled && !(dest.name in disabled)).map(({ dest }) => dest.name));
   dispatcher.start();
   try {
     for (;;) {

@@ -1,15 +1,17 @@
+import { systemClock, type Clock } from './clock.js';
+
 /** A rate limit of `perSecond` with a burst of the same size. */
 export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
 
-  constructor(private readonly perSecond: number, private readonly now: () => number = Date.now) {
+  constructor(private readonly perSecond: number, private readonly clock: Pick<Clock, 'now'> = systemClock) {
     this.tokens = Math.max(1, perSecond);
-    this.updatedAt = now();
+    this.updatedAt = clock.now();
   }
 
   private refill(): void {
-    const t = this.now();
+    const t = this.clock.now();
     this.tokens = Math.min(Math.max(1, this.perSecond), this.tokens + ((t - this.updatedAt) / 1000) * this.perSecond);
     this.updatedAt = t;
   }

@@ -1,5 +1,7 @@
 import type { LoadedConfig } from '../config/index.js';
-import type { Dispatcher, ResolvedDestination } from '../delivery/dispatcher.js';
+import type { AnyConnector } from '../connectors/core/types.js';
+import type { Dispatcher } from '../delivery/dispatcher.js';
+import type { ResolvedDestination } from '../destinations/index.js';
 import type { Store } from '../store/types.js';
 import type { Metrics } from './metrics.js';
 import type { AttemptStream } from './sse.js';
@@ -13,7 +15,7 @@ export interface DaemonContext {
   stream: AttemptStream;
   limits: { maxBodyBytes: number; maxBatch: number };
   allowPrivateTargets: boolean;
-  destinations(): ResolvedDestination[];
+  destinations(): ResolvedDestination<AnyConnector>[];
   /** Re-reads runtime registrations and hands the new set to the dispatcher. */
   reloadDestinations(): Promise<void>;
   /** Why new events cannot be taken right now (draining, disk budget), or undefined. */

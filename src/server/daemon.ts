@@ -2,7 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { statfs } from 'node:fs/promises';
 import { resolveDestinations, type LoadedConfig } from '../config/index.js';
-import { Dispatcher, isDeadOwner, type ResolvedDestination } from '../delivery/dispatcher.js';
+import type { AnyConnector } from '../connectors/core/types.js';
+import { Dispatcher, isDeadOwner } from '../delivery/dispatcher.js';
+import { DEFAULT_RETRY_POLICY } from '../delivery/retry-policy.js';
+import type { ResolvedDestination } from '../destinations/index.js';
 import { closeHttpAgents } from '../delivery/http.js';
 import type { AttemptSummary } from '../store/types.js';
 import { ThreadedStore } from '../store/threaded.js';
@@ -73,7 +76,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 }
 
 async function serve(store: ThreadedStore, options: DaemonOptions): Promise<RunningDaemon> {
-  let destinations: ResolvedDestination[] = resolveDestinations(options.config, await store.listRuntimeDestinations());
+  let destinations: ResolvedDestination<AnyConnector>[] = resolveDestinations(options.config, await store.listRuntimeDestinations());
   const metrics = new Metrics();
   const stream = new AttemptStream();
   let draining = false;
@@ -82,7 +85,7 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
   const dispatcher = new Dispatcher({
     store,
     destinations: () => destinations,
-    retry: options.config.retry,
+    retry: { ...DEFAULT_RETRY_POLICY, ...options.config.retry },
     timeoutMs: options.config.timeoutMs,
     connectTimeoutMs: options.config.connectTimeoutMs,
     allowPrivateTargets: options.allowPrivateTargets,

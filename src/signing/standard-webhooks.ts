@@ -1,4 +1,4 @@
-import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { memoize } from '../memoize.js';
 
 export const SECRET_PREFIX = 'whsec_';
@@ -14,39 +14,13 @@ export function isValidSecret(secret: string): boolean {
   return key.length >= 24 && key.length <= 64;
 }
 
-const SHA256_BLOCK = 64;
-const SHA256_SIZE = 32;
+/** A secret's key bytes, decoded once: every delivery to a destination signs with the same secret. */
+const keyOf = memoize((secret: string): KeyObject =>
+  createSecretKey(Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64')),
+);
 
-/**
- * A secret's HMAC-SHA256 pads, worked out once: the inner pad, and the outer pad with room for the
- * inner digest after it. Every delivery to a destination signs with the same secret.
- */
-const padsOf = memoize((secret: string) => {
-  let key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
-  if (key.length > SHA256_BLOCK) key = createHash('sha256').update(key).digest();
-  const inner = Buffer.alloc(SHA256_BLOCK, 0x36);
-  const outer = Buffer.alloc(SHA256_BLOCK + SHA256_SIZE, 0x5c);
-  for (let i = 0; i < key.length; i++) {
-    inner[i]! ^= key[i]!;
-    outer[i]! ^= key[i]!;
-  }
-  return { inner, outer };
-});
-
-/**
- * HMAC-SHA256 (RFC 2104) as two one-shot hashes: creating node's Hmac object costs more than the
- * hashing itself, on every delivery.
- */
 function hmacBase64(secret: string, head: string, body: string | Buffer): string {
-  const { inner, outer } = padsOf(secret);
-  const headBytes = Buffer.byteLength(head);
-  const message = Buffer.allocUnsafe(SHA256_BLOCK + headBytes + Buffer.byteLength(body));
-  inner.copy(message, 0);
-  message.write(head, SHA256_BLOCK);
-  if (typeof body === 'string') message.write(body, SHA256_BLOCK + headBytes);
-  else body.copy(message, SHA256_BLOCK + headBytes);
-  outer.write(hash('sha256', message, 'binary'), SHA256_BLOCK, 'latin1');
-  return hash('sha256', outer, 'base64');
+  return createHmac('sha256', keyOf(secret)).update(head).update(body).digest('base64');
 }
 
 /** `v1,<base64>` over `${id}.${timestamp}.${body}`. */

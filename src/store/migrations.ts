@@ -83,4 +83,15 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX deliveries_due ON deliveries (destination, next_at) WHERE ${DUE};
   CREATE INDEX deliveries_leased ON deliveries (lease_owner) WHERE state = 'in_flight';
   `,
+  // A destination's disabled flag gets a table of its own, out of the connectors' key/value state
+  // where it was a row keyed 'disabled' in the scope 'destination:<name>'.
+  `
+  CREATE TABLE disabled_destinations (
+    name TEXT PRIMARY KEY,
+    reason TEXT NOT NULL
+  );
+  INSERT INTO disabled_destinations (name, reason)
+    SELECT substr(scope, length('destination:') + 1), value FROM connector_state WHERE scope LIKE 'destination:%' AND key = 'disabled';
+  DELETE FROM connector_state WHERE scope LIKE 'destination:%' AND key = 'disabled';
+  `,
 ];

@@ -440,6 +440,19 @@ export class SqliteStore implements Store {
     this.statement('DELETE FROM connector_state WHERE scope = ? AND key = ?').run(scope, key);
   }
 
+  async disabledDestinations(): Promise<Record<string, string>> {
+    const rows = this.statement('SELECT name, reason FROM disabled_destinations').all() as Row[];
+    return Object.fromEntries(rows.map((r) => [r.name as string, r.reason as string]));
+  }
+
+  async setDisabled(destination: string, reason: string | null): Promise<void> {
+    if (reason === null) this.statement('DELETE FROM disabled_destinations WHERE name = ?').run(destination);
+    else {
+      this.statement('INSERT INTO disabled_destinations (name, reason) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET reason = excluded.reason')
+        .run(destination, reason);
+    }
+  }
+
   async listRuntimeDestinations(): Promise<RuntimeDestination[]> {
     const rows = this.statement('SELECT body FROM runtime_destinations ORDER BY name').all() as Row[];
     return rows.map((r) => JSON.parse(r.body as string));

@@ -4,7 +4,7 @@ import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite.js';
-import type { Call, Reply } from './threaded.js';
+import type { Call, CallOf, Reply, StoreHandlers, StoreMethod, StoreResults } from './rpc.js';
 import { batchPerTurn } from './turn-batch.js';
 
 /** How much lower than the daemon's this thread's priority is: nice steps, as in nice(1). */
@@ -40,10 +40,16 @@ function openStore(): SqliteStore {
 
 const answer = batchPerTurn<Reply>((replies) => port.postMessage(replies));
 
-async function run(call: Call): Promise<unknown> {
-  const method = (store as unknown as Record<string, (...args: unknown[]) => unknown>)[call.method];
-  if (typeof method !== 'function') throw new Error(`the store has no method ${call.method}`);
-  return method.apply(store, call.args);
+/**
+ * The store answers every call itself: typing it as the handler table makes a `Store` method it
+ * lacks, or implements with other arguments, a compile error here rather than a call that fails.
+ */
+const handlers: StoreHandlers = store;
+
+/** Async, so that a method throwing before it returns a promise still answers with its error. */
+async function run<K extends StoreMethod>({ method, args }: CallOf<K>): Promise<StoreResults[K]> {
+  // Called on the table, so the method runs with the store as `this`.
+  return handlers[method](...args);
 }
 
 port.on('message', (calls: Call[]) => {

@@ -2,25 +2,14 @@ import { Worker } from 'node:worker_threads';
 import type { Envelope } from '../events/index.js';
 import type { SqliteStoreOptions } from './sqlite.js';
 import { batchPerTurn } from './turn-batch.js';
-import { leasesOf, type LeaseBatch } from './lease.js';
+import { leasesOf } from './lease.js';
 import { attemptRow } from './attempt-row.js';
 import { eventRow } from './event-row.js';
+import type { Call, Reply, StoreArgs, StoreMethod, StoreResults } from './rpc.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
   RuntimeDestination, Settlement, Store, StoredEvent,
 } from './types.js';
-
-export interface Call {
-  id: number;
-  method: string;
-  args: unknown[];
-}
-
-export interface Reply {
-  id: number;
-  value?: unknown;
-  error?: { name?: string; message: string; code?: string };
-}
 
 /** The store thread's garbage is short-lived: a small young generation keeps its memory flat. */
 const STORE_THREAD_YOUNG_MB = 4;
@@ -67,7 +56,7 @@ export class ThreadedStore implements Store {
   /** Opens the store and waits until its thread has the database open (or reports why not). */
   static async open(dataDir: string, options?: SqliteStoreOptions): Promise<ThreadedStore> {
     const store = new ThreadedStore(dataDir, options);
-    await store.call('sizeBytes', []);
+    await store.call('sizeBytes');
     return store;
   }
 
@@ -78,10 +67,12 @@ export class ThreadedStore implements Store {
     this.pending.clear();
   }
 
-  private call<T>(method: string, args: unknown[]): Promise<T> {
+  /** One call to the store's thread, its arguments and answer typed by the method it names. */
+  private call<K extends StoreMethod>(method: K, ...args: StoreArgs[K]): Promise<StoreResults[K]> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const id = this.nextId++;
+      // The answer is whatever the thread's method returned: its type is the method's (rpc.ts).
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.send({ id, method, args });
     });
@@ -92,95 +83,103 @@ export class ThreadedStore implements Store {
   }
 
   addEvents(batch: Array<{ event: Envelope; destinations: string[] }>): Promise<AcceptedEvent[]> {
-    return this.call('addEventRows', [batch.map(({ event, destinations }) => eventRow(event, destinations))]);
+    return this.call('addEventRows', batch.map(({ event, destinations }) => eventRow(event, destinations)));
   }
 
   getEvent(id: string): Promise<StoredEvent | undefined> {
-    return this.call('getEvent', [id]);
+    return this.call('getEvent', id);
   }
 
   async leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]> {
     // Bodies cross as text, parsed when an attempt needs them: cheaper than cloning parsed objects between threads.
-    return leasesOf(await this.call<LeaseBatch>('leaseBatch', [destination, options]));
+    return leasesOf(await this.call('leaseBatch', destination, options));
   }
 
   nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined> {
-    return this.call('nextDueAt', [destination, eventIds]);
+    return this.call('nextDueAt', destination, eventIds);
   }
 
   async recoverLeases(isDead: (owner: string) => boolean): Promise<number> {
-    const owners = await this.call<string[]>('leaseOwners', []);
-    return this.call('releaseLeasesOf', [owners.filter(isDead)]);
+    const owners = await this.call('leaseOwners');
+    return this.call('releaseLeasesOf', owners.filter(isDead));
   }
 
   settle(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
-    return this.call('settleRow', [{ id: delivery.id, leaseToken: delivery.leaseToken }, settlement, attempt && attemptRow(attempt)]);
+    return this.call('settleRow', { id: delivery.id, leaseToken: delivery.leaseToken }, settlement, attempt && attemptRow(attempt));
   }
 
   listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
-    return this.call('listDeliveries', [filter]);
+    return this.call('listDeliveries', filter);
   }
 
   getDelivery(id: string): Promise<Delivery | undefined> {
-    return this.call('getDelivery', [id]);
+    return this.call('getDelivery', id);
   }
 
   listAttempts(filter: AttemptFilter): Promise<Attempt[]> {
-    return this.call('listAttempts', [filter]);
+    return this.call('listAttempts', filter);
   }
 
   requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]> {
-    return this.call('requeue', [filter]);
+    return this.call('requeue', filter);
   }
 
   backfill(destination: string, options: { since: number; type?: string; dryRun?: boolean }): Promise<number> {
-    return this.call('backfill', [destination, options]);
+    return this.call('backfill', destination, options);
   }
 
   health(destinations: string[], now: number): Promise<DestinationHealth[]> {
-    return this.call('health', [destinations, now]);
+    return this.call('health', destinations, now);
   }
 
   countByState(): Promise<Record<string, number>> {
-    return this.call('countByState', []);
+    return this.call('countByState');
   }
 
   prune(olderThan: number): Promise<{ events: number; attempts: number }> {
-    return this.call('prune', [olderThan]);
+    return this.call('prune', olderThan);
   }
 
   stateGet(scope: string, key: string): Promise<string | undefined> {
-    return this.call('stateGet', [scope, key]);
+    return this.call('stateGet', scope, key);
   }
 
   stateSet(scope: string, key: string, value: string): Promise<void> {
-    return this.call('stateSet', [scope, key, value]);
+    return this.call('stateSet', scope, key, value);
   }
 
   stateDelete(scope: string, key: string): Promise<void> {
-    return this.call('stateDelete', [scope, key]);
+    return this.call('stateDelete', scope, key);
+  }
+
+  disabledDestinations(): Promise<Record<string, string>> {
+    return this.call('disabledDestinations');
+  }
+
+  setDisabled(destination: string, reason: string | null): Promise<void> {
+    return this.call('setDisabled', destination, reason);
   }
 
   listRuntimeDestinations(): Promise<RuntimeDestination[]> {
-    return this.call('listRuntimeDestinations', []);
+    return this.call('listRuntimeDestinations');
   }
 
   putRuntimeDestination(dest: RuntimeDestination): Promise<void> {
-    return this.call('putRuntimeDestination', [dest]);
+    return this.call('putRuntimeDestination', dest);
   }
 
   deleteRuntimeDestination(name: string): Promise<boolean> {
-    return this.call('deleteRuntimeDestination', [name]);
+    return this.call('deleteRuntimeDestination', name);
   }
 
   sizeBytes(): Promise<number> {
-    return this.call('sizeBytes', []);
+    return this.call('sizeBytes');
   }
 
   /** Commits what is queued, closes the database, then ends the thread. */
   async close(): Promise<void> {
     if (!this.open) return;
-    await this.call('close', []);
+    await this.call('close');
     this.open = false;
     this.failure = new StoreThreadError('the store is closed');
     this.worker.removeAllListeners('exit');

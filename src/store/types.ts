@@ -158,6 +158,11 @@ export interface Store {
   stateSet(scope: string, key: string, value: string): Promise<void>;
   stateDelete(scope: string, key: string): Promise<void>;
 
+  /** Destinations disabled by an operator or by their endpoint (410 Gone), each with the reason. */
+  disabledDestinations(): Promise<Record<string, string>>;
+  /** Disables a destination for the reason given, or enables it again with null. */
+  setDisabled(destination: string, reason: string | null): Promise<void>;
+
   listRuntimeDestinations(): Promise<RuntimeDestination[]>;
   putRuntimeDestination(dest: RuntimeDestination): Promise<void>;
   deleteRuntimeDestination(name: string): Promise<boolean>;

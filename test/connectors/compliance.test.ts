@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTORS } from '../../src/connectors/registry.js';
 import { RetryableError, SkipDelivery, DeliveryError } from '../../src/connectors/core/errors.js';
-import type { AnyConnector, Destination } from '../../src/connectors/core/types.js';
-import { secretValues } from '../../src/delivery/dispatcher.js';
+import { template } from '../../src/connectors/_template/index.js';
+import { forgetAllSessions } from '../../src/connectors/core/sessions.js';
+import type { AnyConnector, ConnectorTarget, HttpRequest } from '../../src/connectors/core/types.js';
 import { createHttp } from '../../src/delivery/http.js';
 import { BUILTIN_EVENT_TYPES, buildEnvelope, SAMPLES, matchesEventFilter } from '../../src/events/index.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
@@ -24,19 +25,16 @@ const SETTINGS: Record<string, (origin: string) => Record<string, unknown>> = {
   shopify: (o) => ({ shop: 'northwind.myshopify.com', accessToken: 'shpat_0123456789abcdef0123456789abcdef', baseUrl: o }),
   ga4: (o) => ({ measurementId: 'G-ABC123DEF4', apiSecret: 'ga4-api-secret-0123456789', baseUrl: o }),
   meta: (o) => ({ pixelId: '123456789012345', accessToken: 'EAAGmeta-access-token-0123456789', baseUrl: o }),
+  mailchimp: (o) => ({ apiKey: '0123456789abcdef0123456789abcdef-us21', listId: 'a1b2c3d4e5', tags: { 'user.registered': ['vidhook'] }, baseUrl: o }),
+  stripe: (o) => ({ secretKey: 'sk_test_51Compliance0123456789abcdef', meters: { 'video.generated': { eventName: 'videos_started' }, 'video.completed': { eventName: 'video_seconds', value: 'video.durationSec' } }, customerIdPath: 'user.id', baseUrl: o }),
+  // The template a new connector starts from keeps the contract too.
+  template: (o) => ({ apiKey: 'tmpl_live_0123456789abcdef', baseUrl: o }),
 };
 
-const httpConnectors = CONNECTORS.filter((c) => c.kind !== 'log');
+const httpConnectors: AnyConnector[] = [...CONNECTORS.filter((c) => c.kind !== 'log'), template];
 
-function destination(connector: AnyConnector, origin: string): Destination {
-  return {
-    name: `${connector.kind}-dest`,
-    connector: connector.kind,
-    events: connector.defaultEvents,
-    enabled: true,
-    source: 'project',
-    settings: connector.settings.parse(SETTINGS[connector.kind](origin)) as Record<string, unknown>,
-  };
+function destination(connector: AnyConnector, origin: string): ConnectorTarget<Record<string, unknown>> {
+  return { name: `${connector.kind}-dest`, settings: connector.settings.parse(SETTINGS[connector.kind](origin)) as Record<string, unknown> };
 }
 
 /** A sample whose media URLs point at the local receiver, so nothing leaves the machine. */
@@ -63,7 +61,7 @@ it('covers every registered connector', () => {
 
 describe.each(httpConnectors.map((c) => [c.kind, c] as const))('%s', (_, connector) => {
   const dest = () => destination(connector, receiver.origin);
-  const secrets = () => secretValues({ connector, dest: dest() });
+  const secrets = () => connector.secretValues(dest().settings);
   const typesTaken = BUILTIN_EVENT_TYPES.filter((t) => matchesEventFilter(t, connector.defaultEvents));
 
   it.each(BUILTIN_EVENT_TYPES.map((t) => [t]))('renders %s in a dry run, or skips it with a reason', async (type) => {
@@ -116,5 +114,46 @@ describe.each(httpConnectors.map((c) => [c.kind, c] as const))('%s', (_, connect
       .deliver(sampleFor(type), dest(), createHttp({ timeoutMs: 200, secrets: secrets() }), memoryContext())
       .then(() => undefined, (e) => e);
     expect(error).toBeInstanceOf(RetryableError);
+  });
+
+  it('masks every secret a service echoes back in its refusal', async () => {
+    const echoed = secrets().join(' ');
+    receiver.respond(() => ({ status: 400, body: { error: { message: `invalid request: ${echoed}` }, message: `invalid request: ${echoed}` } }));
+    const type = typesTaken.find((t) => t !== 'session.started') ?? typesTaken[0];
+    const http = createHttp();
+    const error = await connector.deliver(sampleFor(type), dest(), http, memoryContext()).then(
+      () => undefined,
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const said = `${(error as Error).message} ${JSON.stringify(http.exchanges)}`;
+    for (const s of secrets()) expect(said).not.toContain(s);
+  });
+
+  it.each(typesTaken.map((t) => [t]))('sends %s exactly as its dry run shows it', async (type) => {
+    const event = sampleFor(type);
+    const now = () => new Date('2026-12-01T12:00:00.000Z');
+    const dry = createHttp({ dryRun: true, secrets: secrets() });
+    // What the dry run pretended the service answered, before masking.
+    const pretended: Array<{ status: number; headers: Record<string, string>; body: string }> = [];
+    const recording = { ...dry, request: async (req: HttpRequest) => {
+      const res = await dry.request(req);
+      pretended.push({ status: res.status, headers: res.headers, body: res.body });
+      return res;
+    } };
+    const skipped = await connector.deliver(event, dest(), recording, memoryContext(now)).then(
+      () => false,
+      (e) => e instanceof SkipDelivery,
+    );
+    if (skipped) return;
+    let next = 0;
+    receiver.respond(() => pretended[next++] ?? { status: 500 });
+    // A session kept from an earlier test would spare the real run its token request.
+    forgetAllSessions();
+    const real = createHttp({ secrets: secrets() });
+    await connector.deliver(event, dest(), real, memoryContext(now)).catch(() => undefined);
+    const shape = (x: { request: { method: string; url: string; body?: string } }) =>
+      `${x.request.method} ${x.request.url}\n${x.request.body ?? ''}`.replace(/boundary=[-\w]+/, 'boundary=(random)');
+    expect(real.exchanges.map(shape)).toEqual(dry.exchanges.map(shape));
   });
 });

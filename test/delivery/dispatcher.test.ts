@@ -2,20 +2,24 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dispatcher, isDeadOwner, LEASE_OWNER, LeaseConfigError, type ResolvedDestination } from '../../src/delivery/dispatcher.js';
+import { Dispatcher, isDeadOwner, LEASE_OWNER, LeaseConfigError } from '../../src/delivery/dispatcher.js';
 import { hostname } from 'node:os';
 import { decideRetry, DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-policy.js';
 import { CircuitBreaker } from '../../src/delivery/circuit-breaker.js';
+import { TokenBucket } from '../../src/delivery/token-bucket.js';
 import { webhook } from '../../src/connectors/webhook/index.js';
+import type { AnyConnector } from '../../src/connectors/core/types.js';
+import type { ResolvedDestination } from '../../src/destinations/index.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { buildEnvelope } from '../../src/events/index.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
-import { eventually } from '../helpers/daemon.js';
+import { ManualClock, pass, runUntil } from '../helpers/manual-clock.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const event = (id: string) => buildEnvelope({ id, type: 'video.generated', data: { video: { id: 'v', title: 't' }, user: { id: 'u' } } });
+const MINUTE = 60_000;
 
-describe('the dispatcher', () => {
+describe('the dispatcher, on virtual time', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -26,55 +30,118 @@ describe('the dispatcher', () => {
     const store = SqliteStore.open(dir);
     const receiver: Receiver = await startReceiver(responder);
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => store.close(), () => receiver.close());
-    const destination: ResolvedDestination = {
+    const destination: ResolvedDestination<AnyConnector> = {
       connector: webhook,
       dest: { name: 'flaky', connector: 'webhook', events: ['*'], enabled: true, source: 'project', settings: { url: receiver.url, secret: SECRET } },
     };
-    return { store, receiver, destination };
+    const clock = new ManualClock();
+    return { store, receiver, destination, clock };
   }
 
-  it('opens the circuit after repeated failures: deliveries wait without spending attempts, then a probe closes it', async () => {
+  /** Drives `dispatcher` on `clock`: time stands still while an attempt is on the wire. */
+  function drive(clock: ManualClock, dispatcher: Dispatcher) {
+    const quiet = () => dispatcher.inflight() === 0;
+    return {
+      until: <T>(check: () => T | false | undefined | Promise<T | false | undefined>) => runUntil(clock, check, { quiet }),
+      pass: (ms: number) => pass(clock, ms, { quiet }),
+    };
+  }
+
+  const stateOf = async (store: SqliteStore, eventId: string) => (await store.getEvent(eventId))!.deliveries[0];
+
+  it('opens the circuit after repeated failures: deliveries wait out the cooldown without spending attempts, then a probe closes it', async () => {
     let healthy = false;
-    const { store, receiver, destination } = await setup(() => ({ status: healthy ? 200 : 503 }));
+    const { store, receiver, destination, clock } = await setup(() => ({ status: healthy ? 200 : 503 }));
     const dispatcher = new Dispatcher({
       store,
       destinations: () => [destination],
-      retry: { schedule: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], jitter: 0 },
-      circuit: { threshold: 3, cooldownMs: 400, maxCooldownMs: 400 },
-      pollMs: 20,
+      retry: { schedule: Array(10).fill(0), jitter: 0 },
+      circuit: { threshold: 3, cooldownMs: 30_000, maxCooldownMs: 30_000 },
+      clock,
     });
     cleanups.push(() => dispatcher.stop());
+    const time = drive(clock, dispatcher);
     await store.addEvents([{ event: event('evt_c1'), destinations: ['flaky'] }]);
     dispatcher.start();
-    await receiver.waitFor(3);
-    await eventually(() => dispatcher.circuitStates().flaky === 'open');
-    await new Promise((r) => setTimeout(r, 200));
+    const pause = await time.until(() => dispatcher.pauses().flaky);
+    const openedAt = clock.now();
+    expect(pause).toMatchObject({ cause: 'circuit', reason: expect.stringMatching(/^circuit open/) });
+    expect(receiver.requests).toHaveLength(3);
+
+    healthy = true;
+    await time.pass(29_000);
     // While open, nothing is sent and the delivery keeps its remaining attempts.
     expect(receiver.requests).toHaveLength(3);
-    expect((await store.getEvent('evt_c1'))!.deliveries[0]).toMatchObject({ state: 'retrying', attempts: 3 });
-    healthy = true;
-    await eventually(async () => (await store.getEvent('evt_c1'))!.deliveries[0].state === 'succeeded');
-    expect(dispatcher.circuitStates().flaky).toBe('closed');
+    expect(await stateOf(store, 'evt_c1')).toMatchObject({ state: 'retrying', attempts: 3 });
+
+    await time.until(async () => (await stateOf(store, 'evt_c1')).state === 'succeeded');
+    expect(clock.now() - openedAt).toBeGreaterThanOrEqual(30_000);
+    expect(dispatcher.pauses()).toEqual({});
     expect(receiver.requests).toHaveLength(4);
   });
 
-  it('fails a delivery for good once its schedule is spent, and keeps it replayable', async () => {
-    const { store, receiver, destination } = await setup(() => ({ status: 500 }));
-    const dispatcher = new Dispatcher({ store, destinations: () => [destination], retry: { schedule: [0, 10, 10], jitter: 0 }, pollMs: 20 });
+  it('retries on the schedule, no earlier, then fails the delivery for good and keeps it replayable', async () => {
+    const { store, receiver, destination, clock } = await setup(() => ({ status: 500 }));
+    // A long idle poll: the lane sleeps until its next retry is due, so only those instants are visited.
+    const dispatcher = new Dispatcher({ store, destinations: () => [destination], retry: { schedule: [0, 5 * MINUTE, 30 * MINUTE], jitter: 0 }, pollMs: 10 * MINUTE, clock });
     cleanups.push(() => dispatcher.stop());
+    const time = drive(clock, dispatcher);
     await store.addEvents([{ event: event('evt_f1'), destinations: ['flaky'] }]);
+    const startedAt = clock.now();
     dispatcher.start();
-    const failed = await eventually(async () => {
-      const d = (await store.getEvent('evt_f1'))!.deliveries[0];
+
+    await time.until(() => receiver.requests.length === 2);
+    expect(clock.now() - startedAt).toBeGreaterThanOrEqual(5 * MINUTE);
+    const failed = await time.until(async () => {
+      const d = await stateOf(store, 'evt_f1');
       return d.state === 'failed' && d;
     });
+    expect(clock.now() - startedAt).toBeGreaterThanOrEqual(35 * MINUTE);
     expect(failed.attempts).toBe(3);
     expect(failed.lastError).toMatch(/HTTP 500.*gave up after 3 attempts/);
     expect(receiver.requests).toHaveLength(3);
+
     receiver.respond(() => ({ status: 200 }));
     expect(await store.requeue({ status: 'failed' })).toHaveLength(1);
     dispatcher.wake();
-    await eventually(async () => (await store.getEvent('evt_f1'))!.deliveries[0].state === 'succeeded');
+    await time.until(async () => (await stateOf(store, 'evt_f1')).state === 'succeeded');
+  });
+
+  it('pauses the whole destination for as long as a 429 asks, then sends what waited', async () => {
+    const { store, receiver, destination, clock } = await setup((_req, index) => (index === 0 ? { status: 429, headers: { 'retry-after': '120' } } : { status: 200 }));
+    const dispatcher = new Dispatcher({ store, destinations: () => [{ ...destination, connector: { ...webhook, limits: { concurrency: 1 } } }], clock });
+    cleanups.push(() => dispatcher.stop());
+    const time = drive(clock, dispatcher);
+    await store.addEvents([{ event: event('evt_r1'), destinations: ['flaky'] }, { event: event('evt_r2'), destinations: ['flaky'] }]);
+    const startedAt = clock.now();
+    dispatcher.start();
+
+    expect(await time.until(() => dispatcher.pauses().flaky)).toMatchObject({ cause: 'rate_limit' });
+    await time.pass(119_000);
+    expect(receiver.requests).toHaveLength(1);
+
+    await time.until(async () => (await stateOf(store, 'evt_r1')).state === 'succeeded' && (await stateOf(store, 'evt_r2')).state === 'succeeded');
+    expect(clock.now() - startedAt).toBeGreaterThanOrEqual(120_000);
+    expect(receiver.requests).toHaveLength(3);
+  });
+
+  it('disables a destination whose endpoint is gone, and sends nothing more to it', async () => {
+    const { store, receiver, destination, clock } = await setup(() => ({ status: 410 }));
+    const disabled: string[] = [];
+    const dispatcher = new Dispatcher({ store, destinations: () => [destination], clock, onDisabled: (name) => void disabled.push(name) });
+    cleanups.push(() => dispatcher.stop());
+    const time = drive(clock, dispatcher);
+    await store.addEvents([{ event: event('evt_g1'), destinations: ['flaky'] }]);
+    dispatcher.start();
+    await time.until(async () => (await stateOf(store, 'evt_g1')).state === 'failed');
+    expect(await store.disabledDestinations()).toEqual({ flaky: expect.stringMatching(/410 Gone/) });
+    expect(disabled).toEqual(['flaky']);
+
+    await store.addEvents([{ event: event('evt_g2'), destinations: ['flaky'] }]);
+    dispatcher.wake();
+    await time.pass(10_000);
+    expect(receiver.requests).toHaveLength(1);
+    expect((await stateOf(store, 'evt_g2')).state).toBe('pending');
   });
 
   it('refuses a lease that does not outlast the request timeout', async () => {
@@ -131,7 +198,7 @@ describe('the retry policy', () => {
 describe('the circuit breaker', () => {
   it('allows one probe when half-open and doubles its pause after a failed probe', () => {
     let now = 0;
-    const breaker = new CircuitBreaker({ threshold: 2, cooldownMs: 100, maxCooldownMs: 1000 }, () => now);
+    const breaker = new CircuitBreaker({ threshold: 2, cooldownMs: 100, maxCooldownMs: 1000 }, { now: () => now });
     breaker.failure();
     breaker.failure();
     expect(breaker.state).toBe('open');
@@ -145,5 +212,18 @@ describe('the circuit breaker', () => {
     expect(breaker.allowance(4)).toBe(1);
     breaker.success();
     expect(breaker.allowance(4)).toBe(4);
+  });
+});
+
+describe('the token bucket', () => {
+  it('allows a burst of its rate, then one more per interval', () => {
+    let now = 0;
+    const bucket = new TokenBucket(2, { now: () => now });
+    expect(bucket.available()).toBe(2);
+    bucket.take(2);
+    expect(bucket.available()).toBe(0);
+    expect(bucket.waitMs()).toBe(500);
+    now = 500;
+    expect(bucket.available()).toBe(1);
   });
 });

@@ -1,16 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
-import { Agent } from 'undici';
 import { createHttp } from '../../src/delivery/http.js';
 import { RetryableError } from '../../src/connectors/core/errors.js';
-
-describe('the http door', () => {
-  it('loads the same Agent as undici exports, from the one file it imports of undici', () => {
-    expect(createRequire(import.meta.url)('undici/lib/dispatcher/agent.js')).toBe(Agent);
-  });
-});
 
 describe('the http door against a server', () => {
   let server: Server | undefined;

@@ -136,7 +136,7 @@ retry:
       const r = await daemon.request('GET', '/api/integrations/status');
       return r.body.destinations.find((d: { name: string }) => d.name === 'partner').lastSuccessAt && r.body;
     });
-    expect(status.destinations.find((d: { name: string }) => d.name === 'partner')).toMatchObject({ state: 'active', circuit: 'closed', attemptsLastHour: 1, failureRate: 0 });
+    expect(status.destinations.find((d: { name: string }) => d.name === 'partner')).toMatchObject({ state: 'enabled', attemptsLastHour: 1, failureRate: 0 });
     const metrics = await daemon.request('GET', '/metrics');
     expect(metrics.body).toContain('vidhook_events_accepted_total 1');
     expect(metrics.body).toContain('vidhook_attempts_total{destination="partner",outcome="ok"} 1');

@@ -132,7 +132,7 @@ describe('delivery through the daemon', () => {
       const d = r.body.destinations.find((x: { name: string }) => x.name === 'partner');
       return d.state === 'disabled' && d;
     });
-    expect(status.disabledReason).toMatch(/410/);
+    expect(status.reason).toMatch(/410/);
     await daemon.request('POST', '/api/events', video('evt_gone2'));
     await new Promise((r) => setTimeout(r, 500));
     expect(receivers.partner.requests).toHaveLength(1);

@@ -58,7 +58,7 @@ describe('registrations through the daemon API', () => {
     await setup(['--allow-private-targets']);
     const created = await daemon.request('POST', '/api/integrations/webhooks', { url: receiver.url, events: ['video.*'], description: 'partner' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ url: receiver.url, events: ['video.*'], description: 'partner', enabled: true });
+    expect(created.body).toMatchObject({ url: receiver.url, events: ['video.*'], description: 'partner', enabled: true, state: 'enabled' });
     const { id, secret } = created.body;
     expect(secret).toMatch(/^whsec_/);
     const listed = await daemon.request('GET', '/api/integrations/webhooks');

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import { DISABLED_KEY, destinationScope } from '../../src/delivery/dispatcher.js';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
 import { KEY, runInPty } from '../helpers/pty.js';
 import { startFakeSlack, type FakeSlack } from '../connectors/slack/fake.js';
@@ -107,16 +106,16 @@ describe('vidhook destinations', () => {
 
   it('disables and enables through the store flag the daemon reads, and enable clears a 410 disable', async () => {
     expect((await box.run(['destinations', 'disable', 'partner'])).exitCode).toBe(0);
-    expect(await withStore(box, (s) => s.stateGet(destinationScope('partner'), DISABLED_KEY))).toBeDefined();
+    expect(await withStore(box, (s) => s.disabledDestinations())).toEqual({ partner: expect.stringMatching(/^disabled by .* with vidhook destinations disable$/) });
     expect((await box.run(['status', '--json'])).stdout).toMatch(/"state": "disabled"/);
 
-    await withStore(box, (s) => s.stateSet(destinationScope('team-slack'), DISABLED_KEY, 'endpoint answered HTTP 410 Gone'));
-    const listed = JSON.parse((await box.run(['destinations', '--json'])).stdout) as Array<{ name: string; state: string; disabledReason?: string }>;
-    expect(listed.find((d) => d.name === 'team-slack')).toMatchObject({ state: 'disabled', disabledReason: 'endpoint answered HTTP 410 Gone' });
+    await withStore(box, (s) => s.setDisabled('team-slack', 'endpoint answered HTTP 410 Gone'));
+    const listed = JSON.parse((await box.run(['destinations', '--json'])).stdout) as Array<{ name: string; state: string; reason?: string }>;
+    expect(listed.find((d) => d.name === 'team-slack')).toMatchObject({ state: 'disabled', reason: 'endpoint answered HTTP 410 Gone' });
 
     const enabled = await box.run(['destinations', 'enable', 'team-slack', '--json']);
     expect(JSON.parse(enabled.stdout)).toEqual({ name: 'team-slack', state: 'enabled', cleared: 'endpoint answered HTTP 410 Gone' });
-    expect(await withStore(box, (s) => s.stateGet(destinationScope('team-slack'), DISABLED_KEY))).toBeUndefined();
+    expect(await withStore(box, (s) => s.disabledDestinations())).not.toHaveProperty('team-slack');
   });
 
   it('tests one destination with its connector’s sample event', async () => {

@@ -1,5 +1,7 @@
 import { SkipDelivery } from '../../connectors/core/errors.js';
-import { connectorState, secretValues, type ResolvedDestination } from '../../delivery/dispatcher.js';
+import type { AnyConnector } from '../../connectors/core/types.js';
+import { connectorState, secretValues } from '../../delivery/connector-context.js';
+import type { ResolvedDestination } from '../../destinations/index.js';
 import { closeHttpAgents, createHttp, type Exchange } from '../../delivery/http.js';
 import { BUILTIN_EVENT_TYPES, SAMPLES, buildEnvelope, matchesEventFilter, type Envelope } from '../../events/index.js';
 import type { Store } from '../../store/types.js';
@@ -22,7 +24,7 @@ export interface TestResult {
 type SampleType = keyof typeof SAMPLES;
 
 /** The sample a test sends: the first type with a sample that the destination takes, else its connector's first default, else video.completed. */
-export function sampleTypeFor(resolved: ResolvedDestination): SampleType {
+export function sampleTypeFor(resolved: ResolvedDestination<AnyConnector>): SampleType {
   const pick = (patterns: readonly string[]) => BUILTIN_EVENT_TYPES.find((t) => matchesEventFilter(t, patterns));
   return pick(resolved.dest.events) ?? pick(resolved.connector.defaultEvents) ?? 'video.completed';
 }
@@ -37,7 +39,7 @@ function sampleEvent(type: string, customTypes: readonly string[]): Envelope {
  * and should work on a destination that is paused, so it can be checked before it is enabled again.
  */
 export async function testDestination(
-  resolved: ResolvedDestination,
+  resolved: ResolvedDestination<AnyConnector>,
   store: Store,
   options: { type?: string; customTypes?: readonly string[]; timeoutMs?: number; out?: Output },
 ): Promise<TestResult> {

@@ -1,6 +1,8 @@
-import { mergeSources, resolveDestination, runtimeSources, type DestinationSource, type LoadedConfig } from '../../config/index.js';
+import { mergeSources, resolveDestination, runtimeSources, type LoadedConfig } from '../../config/index.js';
 import { maskedSettings } from '../../config/settings-view.js';
-import { connectorState, DISABLED_KEY, destinationScope, type ResolvedDestination } from '../../delivery/dispatcher.js';
+import type { AnyConnector } from '../../connectors/core/types.js';
+import { connectorState } from '../../delivery/connector-context.js';
+import { destinationState, ORIGIN_LABEL, type DestinationOrigin, type DestinationStateView, type ResolvedDestination } from '../../destinations/index.js';
 import { GENERATED_SECRET_KEY } from '../../connectors/webhook/index.js';
 import { maskSecret } from '../../connectors/core/masking.js';
 import type { Store } from '../../store/types.js';
@@ -8,26 +10,21 @@ import { loadCliConfig, openStore } from '../context.js';
 import { UsageError } from '../errors.js';
 import { Output, table, type GlobalOptions } from '../output.js';
 import { canPrompt } from '../tty.js';
+import { colorState } from '../destination-state.js';
 import { ask, loadPrompts } from '../prompts.js';
 import { printTestResult, testDestination } from './destinations-probe.js';
 
-export type Origin = DestinationSource['source'];
-
-export const ORIGIN_LABEL: Record<Origin, string> = {
-  user: 'user store',
-  project: 'project file',
-  runtime: 'daemon registration',
-};
-
-/** One destination as the user sees it: where it comes from, and either its resolved form or why it does not resolve. */
+/** One destination as the user sees it: where it comes from, its resolved form if it resolves, and its state. */
 export interface DestinationEntry {
   name: string;
-  source: Origin;
+  source: DestinationOrigin;
   file?: string;
   /** Lower layers holding the same name, which this one hides. */
-  hides: Origin[];
-  resolved?: ResolvedDestination;
+  hides: DestinationOrigin[];
+  resolved?: ResolvedDestination<AnyConnector>;
+  /** Why it does not resolve. */
   error?: string;
+  /** The reason in the store's disabled flag, when set. */
   disabledReason?: string;
 }
 
@@ -35,6 +32,7 @@ export interface DestinationEntry {
 export async function destinationEntries(config: LoadedConfig, store: Store): Promise<DestinationEntry[]> {
   const runtime = runtimeSources(await store.listRuntimeDestinations());
   const layers = [config.userSources, config.projectSources, runtime];
+  const disabled = await store.disabledDestinations();
   const entries: DestinationEntry[] = [];
   for (const source of mergeSources(...layers)) {
     const hides = layers
@@ -47,33 +45,31 @@ export async function destinationEntries(config: LoadedConfig, store: Store): Pr
     } catch (err) {
       entry.error = (err as Error).message;
     }
-    entry.disabledReason = await store.stateGet(destinationScope(source.name), DISABLED_KEY);
+    if (source.name in disabled) entry.disabledReason = disabled[source.name];
     entries.push(entry);
   }
   return entries;
 }
 
-export function stateOf(entry: DestinationEntry): 'enabled' | 'off' | 'disabled' | 'invalid' {
-  if (entry.error) return 'invalid';
-  if (entry.disabledReason !== undefined) return 'disabled';
-  return entry.resolved?.dest.enabled === false ? 'off' : 'enabled';
+export function stateOf(entry: DestinationEntry): DestinationStateView {
+  return destinationState({ invalid: entry.error, enabled: entry.resolved?.dest.enabled, source: entry.source, disabledReason: entry.disabledReason });
 }
 
 /** The JSON form: settings masked, never a secret. */
 export function entryView(entry: DestinationEntry) {
   const r = entry.resolved;
+  const { state, reason } = stateOf(entry);
   return {
     name: entry.name,
     connector: r?.connector.kind ?? null,
     source: entry.source,
     sourceLabel: ORIGIN_LABEL[entry.source],
     ...(entry.file ? { file: entry.file } : {}),
-    state: stateOf(entry),
-    ...(entry.disabledReason !== undefined ? { disabledReason: entry.disabledReason } : {}),
+    state,
+    ...(reason !== undefined ? { reason } : {}),
     events: r?.dest.events ?? [],
     settings: r ? maskedSettings(r) : {},
     ...(entry.hides.length ? { overrides: entry.hides } : {}),
-    ...(entry.error ? { error: entry.error } : {}),
   };
 }
 
@@ -97,9 +93,7 @@ async function withEntries<T>(globals: GlobalOptions, work: (entries: Destinatio
 }
 
 function stateText(out: Output, entry: DestinationEntry): string {
-  const c = out.color;
-  const state = stateOf(entry);
-  return state === 'enabled' ? c.green(state) : state === 'off' ? c.dim(state) : c.red(state);
+  return colorState(out, stateOf(entry).state);
 }
 
 export async function list(_: string[], __: unknown, globals: GlobalOptions): Promise<void> {
@@ -120,7 +114,10 @@ export async function list(_: string[], __: unknown, globals: GlobalOptions): Pr
       e.resolved?.dest.events.join(', ') ?? '',
     ]);
     for (const line of table([head, ...rows])) out.line(line);
-    for (const e of entries.filter((e) => e.error || e.disabledReason)) out.line(c.dim(`${e.name}: ${e.error ?? e.disabledReason}`));
+    for (const e of entries) {
+      const { reason } = stateOf(e);
+      if (reason !== undefined) out.line(c.dim(`${e.name}: ${reason}`));
+    }
   });
 }
 
@@ -153,13 +150,12 @@ export async function show([name]: string[], options: ShowOptions, globals: Glob
       ['name', view.name],
       ['connector', view.connector ?? c.dim('?')],
       ['source', `${view.sourceLabel}${view.file ? ` (${view.file})` : ''}`],
-      ['state', `${view.state}${view.disabledReason ? `: ${view.disabledReason}` : ''}`],
+      ['state', `${colorState(out, view.state)}${view.reason !== undefined ? `: ${view.reason}` : ''}`],
       ['events', view.events.join(', ')],
       ...Object.entries(view.settings).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
     ];
     if (view.overrides) rows.push(['overrides', view.overrides.map((o) => ORIGIN_LABEL[o]).join(', ')]);
     for (const line of table(rows.map(([k, v]) => [c.cyan(k), v]))) out.line(line);
-    if (view.error) out.line(c.red(`invalid: ${view.error}`));
     if (signing?.generated && !options.revealSecret) out.line(c.dim('secret generated on the first delivery; print it with --reveal-secret'));
     if (entry.resolved?.connector.kind === 'webhook' && !signing) out.line(c.dim('no secret yet: one is generated on the first delivery'));
   });
@@ -190,7 +186,7 @@ export async function remove([name]: string[], options: RemoveOptions, globals: 
       const { UserStore } = await import('../../config/user-store.js');
       new UserStore().remove(name);
     }
-    await store.stateDelete(destinationScope(name), DISABLED_KEY);
+    await store.setDisabled(name, null);
     if (out.json) out.data({ removed: name, source: entry.source });
     else out.line(`${out.color.green('✓')} removed ${name} from the ${ORIGIN_LABEL[entry.source]}`);
     return 0;
@@ -201,9 +197,7 @@ async function setDisabled(name: string, disabled: boolean, globals: GlobalOptio
   const out = new Output(globals);
   await withEntries(globals, async (entries, store) => {
     const entry = find(entries, name);
-    const scope = destinationScope(name);
-    if (disabled) await store.stateSet(scope, DISABLED_KEY, `disabled by ${process.env.USER ?? 'the user'} with vidhook destinations disable`);
-    else await store.stateDelete(scope, DISABLED_KEY);
+    await store.setDisabled(name, disabled ? `disabled by ${process.env.USER ?? 'the user'} with vidhook destinations disable` : null);
     const was = entry.disabledReason;
     if (out.json) return out.data({ name, state: disabled ? 'disabled' : 'enabled', ...(was !== undefined && !disabled ? { cleared: was } : {}) });
     out.line(`${out.color.green('✓')} ${name} ${disabled ? 'disabled: nothing is delivered to it until `vidhook destinations enable ' + name + '`' : 'enabled'}`);

@@ -2,11 +2,13 @@ import { statSync } from 'node:fs';
 import { loadConfig, resolveDataDir, type LoadedConfig } from '../../config/index.js';
 import { AuthError, DeliveryError } from '../../connectors/core/errors.js';
 import { secretKeys } from '../../connectors/core/settings.js';
-import { connectorState, secretValues, type ResolvedDestination } from '../../delivery/dispatcher.js';
+import type { AnyConnector } from '../../connectors/core/types.js';
+import { connectorState, secretValues } from '../../delivery/connector-context.js';
+import type { ResolvedDestination } from '../../destinations/index.js';
 import type { SqliteStore } from '../../store/sqlite.js';
 import { serverToken, serverUrl } from '../context.js';
 import { Output, type GlobalOptions } from '../output.js';
-import { destinationEntries, type DestinationEntry } from './destinations.js';
+import { destinationEntries, stateOf, type DestinationEntry } from './destinations.js';
 
 type Status = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -124,7 +126,7 @@ async function daemonCheck(globals: GlobalOptions, checks: Check[]): Promise<voi
   }
 }
 
-async function credentialCheck(resolved: ResolvedDestination, store: SqliteStore | undefined, timeoutMs: number): Promise<Check[]> {
+async function credentialCheck(resolved: ResolvedDestination<AnyConnector>, store: SqliteStore | undefined, timeoutMs: number): Promise<Check[]> {
   const { dest, connector } = resolved;
   const check = `credentials ${dest.name}`;
   if (!connector.check) return [{ check, status: 'skip', detail: `${connector.kind} has no cheap credentials check; try \`vidhook destinations test ${dest.name}\`` }];
@@ -164,11 +166,12 @@ export default async function doctor(_: string[], options: DoctorOptions, global
   try {
     if (config) {
       const entries = store ? await destinationEntries(config, store) : [];
-      for (const e of entries.filter((e) => e.error)) {
-        checks.push({ check: `destination ${e.name}`, status: 'fail', detail: e.error!, fix: 'correct the setting named above' });
-      }
-      for (const e of entries.filter((e) => e.disabledReason !== undefined)) {
-        checks.push({ check: `destination ${e.name}`, status: 'warn', detail: `disabled: ${e.disabledReason}`, fix: `vidhook destinations enable ${e.name} once the cause is fixed` });
+      for (const e of entries) {
+        const { state, reason } = stateOf(e);
+        if (state === 'invalid') checks.push({ check: `destination ${e.name}`, status: 'fail', detail: `invalid: ${reason}`, fix: 'correct the setting named above' });
+        if (e.disabledReason !== undefined) {
+          checks.push({ check: `destination ${e.name}`, status: 'warn', detail: `disabled: ${reason}`, fix: `vidhook destinations enable ${e.name} once the cause is fixed` });
+        }
       }
       literalSecretChecks(config, entries, checks);
       if (options.network !== false) {

@@ -1,6 +1,7 @@
 import { buildEnvelope, type Envelope } from '../../events/index.js';
 import { destinationsFor } from '../../delivery/fan-out.js';
-import type { ResolvedDestination } from '../../delivery/dispatcher.js';
+import type { AnyConnector } from '../../connectors/core/types.js';
+import type { ResolvedDestination } from '../../destinations/index.js';
 import type { Delivery, Store } from '../../store/types.js';
 import { UsageError } from '../errors.js';
 import { Output, type GlobalOptions } from '../output.js';
@@ -76,7 +77,7 @@ async function deliver(
   out: Output,
   store: Store,
   event: Envelope,
-  chosen: ResolvedDestination[],
+  chosen: ResolvedDestination<AnyConnector>[],
   to: string[] | undefined,
   timeoutMs: number | undefined,
 ): Promise<number> {

@@ -2,7 +2,8 @@ import { Output, table, type GlobalOptions } from '../output.js';
 import { allDestinations, loadCliConfig, openStore, serverToken, serverUrl } from '../context.js';
 import { FailedError } from '../errors.js';
 import { formatDuration } from '../../config/duration.js';
-import { destinationStatuses, type DestinationStatus } from '../../delivery/destination-status.js';
+import { destinationStatuses, type DestinationStatus } from '../../destinations/index.js';
+import { colorState } from '../destination-state.js';
 
 interface StatusReport {
   daemon: { url?: string; reachable: boolean; version?: string; uptimeSeconds?: number; inflight?: number; error?: string };
@@ -49,11 +50,10 @@ export default async function status(_: string[], __: unknown, globals: GlobalOp
     const d = report.daemon;
     if (d.reachable) out.line(`${c.green('●')} daemon ${d.url} up ${formatDuration((d.uptimeSeconds ?? 0) * 1000)}, vidhook ${d.version}, ${d.inflight} in flight`);
     else out.line(`${c.dim('○')} daemon ${d.url ? `${d.url} not reachable` : 'not configured (--server or VIDHOOK_SERVER)'}; figures from the local store`);
-    const state = (s: string) => (s === 'active' ? c.green(s) : s === 'off' ? c.dim(s) : c.red(s));
     const rows = report.destinations.map((x) => [
       x.name,
       c.dim(x.connector),
-      state(x.state),
+      colorState(out, x.state),
       ago(x.lastSuccessAt),
       ago(x.lastFailureAt),
       `${x.attemptsLastHour}`,
@@ -63,8 +63,8 @@ export default async function status(_: string[], __: unknown, globals: GlobalOp
     ]);
     const head = ['DESTINATION', 'CONNECTOR', 'STATE', 'LAST OK', 'LAST FAILURE', 'ATTEMPTS/1H', 'FAILED', 'PENDING', 'LAG'].map((h) => c.bold(h));
     for (const line of table([head, ...rows])) out.line(line);
-    for (const x of report.destinations.filter((x) => x.disabledReason || (x.state !== 'active' && x.lastError))) {
-      out.line(c.dim(`${x.name}: ${x.disabledReason ?? x.lastError}`));
+    for (const x of report.destinations.filter((x) => x.reason !== undefined || (x.state !== 'enabled' && x.lastError))) {
+      out.line(c.dim(`${x.name}: ${x.reason ?? x.lastError}`));
     }
   }
   if (url && !report.daemon.reachable) throw new FailedError(`the daemon at ${url} is not reachable`, 'daemon_unreachable');

@@ -2,7 +2,7 @@
 // to test/connectors/<name>/, rename, and follow docs/adding-a-connector.md. It is not registered,
 // but it is compiled and tested like the others, so it cannot drift from the engine.
 import { z } from 'zod';
-import { baseUrl, defineConnector, described, PermanentError, RetryableError, AuthError, parseRetryAfter, secret, snippet, truncate } from '../core/index.js';
+import { AuthError, baseUrl, defineConnector, described, parseRetryAfter, PermanentError, RetryableError, secret, snippet, truncate } from '../core/index.js';
 
 const settings = z.object({
   apiKey: secret(z.string().trim().min(8), 'An API key of the account (Settings → API).'),
@@ -60,11 +60,12 @@ export const template = defineConnector<TemplateSettings>({
     },
     'video.completed': async (event, call) => {
       const { video, user } = event.data;
+      // The remembered id saves the service a lookup; without it the contact is named by our user id.
       const contactId = await call.state.get(`contact:${user.id}`);
-      if (!contactId) throw new RetryableError(`no contact for user ${user.id} yet: this waits for the user's user.registered delivery`);
+      const contact = contactId ?? `external:${encodeURIComponent(user.id)}`;
       await call.send({
         method: 'POST',
-        url: `${call.settings.baseUrl ?? ORIGIN}/v1/contacts/${contactId}/notes`,
+        url: `${call.settings.baseUrl ?? ORIGIN}/v1/contacts/${contact}/notes`,
         // The event id makes a retried note recognisable as the same one.
         json: { externalId: event.id, text: truncate(`Video ready: ${video.title} ${video.url}`, NOTE_MAX) },
         action: 'the note',

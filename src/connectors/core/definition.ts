@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { BuiltinEventType, Envelope, EventDataByType } from '../../events/index.js';
-import type { DeliveryError } from './errors.js';
+import type { DeliveryError, SkipDelivery } from './errors.js';
 import type { Category, CheckReport, ConnectorState, HttpRequest, HttpResponse } from './types.js';
 
 /** An event of one built-in type, its data typed by the schema it was validated with at ingest. */
@@ -14,10 +14,11 @@ export interface ConnectorRequest extends HttpRequest {
 }
 
 /**
- * How a connector reads one answer: `'ok'`, the failure it means, or `undefined` for the
- * generic rule (2xx is ok; otherwise SPEC §6: 408/425/429/5xx retried, 410 gone, other 4xx final).
+ * How a connector reads one answer: `'ok'`, the failure it means, a skip (the service says this
+ * event has no place there, e.g. a forgotten address), or `undefined` for the generic rule
+ * (2xx is ok; otherwise SPEC §6: 408/425/429/5xx retried, 410 gone, other 4xx final).
  */
-export type Classification = 'ok' | DeliveryError | undefined;
+export type Classification = 'ok' | DeliveryError | SkipDelivery | undefined;
 
 export interface ClassifyContext<S> {
   settings: S;

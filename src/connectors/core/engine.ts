@@ -151,7 +151,7 @@ class EngineCall<S, A> implements Call<S, A> {
       const response = await this.http.request({ ...wire, headers });
       const failure = this.classify(response, request);
       if (!failure) return response;
-      if (session && this.sessionKey && session.renewable !== false && !renewed && renewsSession(failure)) {
+      if (failure instanceof DeliveryError && session && this.sessionKey && session.renewable !== false && !renewed && renewsSession(failure)) {
         forgetSession(this.sessionKey, session);
         continue;
       }
@@ -169,11 +169,14 @@ class EngineCall<S, A> implements Call<S, A> {
     }
   }
 
-  private classify(response: HttpResponse, request: ConnectorRequest): DeliveryError | undefined {
+  private classify(response: HttpResponse, request: ConnectorRequest): DeliveryError | SkipDelivery | undefined {
     const verdict = this.definition.classify?.(response, { settings: this.settings, request, now: this.now() });
     if (verdict === 'ok') return undefined;
     if (verdict) return verdict;
-    return response.status >= 200 && response.status < 300 ? undefined : classifyResponse(response);
+    if (response.status >= 200 && response.status < 300) return undefined;
+    const failure = classifyResponse(response);
+    if (request.action) failure.message = `${request.action} failed: ${failure.message}`;
+    return failure;
   }
 }
 

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Envelope } from '../../events/index.js';
 
-export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'workflow' | 'webhooks';
-export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'workflow', 'webhooks'];
+export type Category = 'messaging' | 'crm' | 'cms' | 'analytics' | 'marketing' | 'billing' | 'workflow' | 'webhooks';
+export const CATEGORIES: readonly Category[] = ['messaging', 'crm', 'cms', 'analytics', 'marketing', 'billing', 'workflow', 'webhooks'];
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -45,16 +45,6 @@ export interface Http {
 export interface CheckReport {
   detail: string;
   warnings?: Array<{ problem: string; fix: string }>;
-}
-
-export interface Destination<S = Record<string, unknown>> {
-  name: string;
-  connector: string;
-  events: string[];
-  enabled: boolean;
-  source: 'user' | 'project' | 'runtime';
-  settings: S;
-  retrySchedule?: number[];
 }
 
 /** Durable key/value state a connector keeps per destination (a post id per video, a cached token). */

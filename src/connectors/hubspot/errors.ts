@@ -13,6 +13,7 @@ import {
   type HttpResponse,
 } from '../core/index.js';
 import type { HubspotSettings } from './settings.js';
+import { isTimelineEvent } from './timeline.js';
 
 interface HubspotErrorBody {
   status?: string;
@@ -75,7 +76,7 @@ function describeValidation(body: HubspotErrorBody): string {
 }
 
 /** What a HubSpot refusal means: 429s by policy (DAILY waits for the reset), scopes, validation. */
-function hubspotFailure(res: HttpResponse, action: string, now: Date, timeZone?: string): DeliveryError {
+function hubspotFailure(res: HttpResponse, action: string, now: Date, timeZone?: string, neededScopes = 'crm.objects.contacts.read/write'): DeliveryError {
   const body = errorBody(res);
   const said = body.message ? `: ${flat(body.message)}` : res.body && !body.category ? `: ${flat(res.body)}` : '';
   const retryAfter = parseRetryAfter(res.headers['retry-after'], now.getTime());
@@ -105,7 +106,7 @@ function hubspotFailure(res: HttpResponse, action: string, now: Date, timeZone?:
       const needed = e.context?.requiredGranularScopes ?? e.context?.requiredScopes;
       return Array.isArray(needed) ? needed.map(String) : [];
     });
-    const which = scopes?.length ? ` (${scopes.join(', ')})` : ' (crm.objects.contacts.read/write)';
+    const which = scopes?.length ? ` (${scopes.join(', ')})` : ` (${neededScopes})`;
     return new AuthError(`HubSpot refused ${action} (403${said}): give the token the scopes it lacks${which}`, 403);
   }
   if (isRetryableStatus(res.status)) return new RetryableError(`HubSpot ${action} failed (HTTP ${res.status})${said}`, retryAfter, res.status);
@@ -126,7 +127,11 @@ function linksRecords(request: ConnectorRequest): boolean {
 /** Every HubSpot answer: 2xx is ok, anything else the failure it means, named after `request.action`. */
 export function classifyHubspot(res: HttpResponse, { request, settings, now }: ClassifyContext<HubspotSettings>): Classification {
   if (res.status >= 200 && res.status < 300) return 'ok';
-  const failure = hubspotFailure(res, request.action ?? `${request.method} ${new URL(request.url).pathname}`, now, settings.timeZone);
+  if (res.status === 409 && isTimelineEvent(request)) return 'ok';
+  const path = new URL(request.url).pathname;
+  // When HubSpot does not name the scope, name the one this kind of request needs.
+  const scopes = /\/(deals|pipelines)\b/.test(path) ? 'crm.objects.deals.read/write' : isTimelineEvent(request) ? 'timeline' : undefined;
+  const failure = hubspotFailure(res, request.action ?? `${request.method} ${path}`, now, settings.timeZone, scopes);
   const gone = res.status === 404 || (res.status === 400 && /associat|not found|does not exist/i.test(failure.message));
   return linksRecords(request) && gone ? new LinkedRecordGoneError(failure.message, res.status) : failure;
 }

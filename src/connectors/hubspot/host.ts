@@ -13,3 +13,8 @@ export function hubspotOrigin(settings: Pick<HubspotSettings, 'accessToken' | 'b
 export function objectsPath(apiVersion: string, objectType: string): string {
   return apiVersion === 'v3' ? `/crm/v3/objects/${objectType}` : `/crm/objects/${apiVersion}/${objectType}`;
 }
+
+/** `/crm/pipelines/2026-03/<type>`, or `/crm/v3/pipelines/<type>` on the legacy version. */
+export function pipelinesPath(apiVersion: string, objectType: string): string {
+  return apiVersion === 'v3' ? `/crm/v3/pipelines/${objectType}` : `/crm/pipelines/${apiVersion}/${objectType}`;
+}

@@ -3,8 +3,10 @@ import { eventUser } from '../crm/activity.js';
 import { defineConnector, maskSecret, PermanentError, RetryableError, SkipDelivery, type Call } from '../core/index.js';
 import { classifyHubspot, LinkedRecordGoneError } from './errors.js';
 import { hubspotOrigin, objectsPath } from './host.js';
+import { advanceDeal, checkPipeline } from './deals.js';
 import { contactProperties, NOTE_TO_CONTACT, noteBody } from './records.js';
 import { hubspotSettings, type HubspotSettings } from './settings.js';
+import { addTimelineEvent } from './timeline.js';
 
 export type { HubspotSettings } from './settings.js';
 
@@ -65,20 +67,58 @@ async function createNote(event: Envelope, contactId: string, call: HubspotCall)
   if (note.id) await call.state.set(noteKey(event.id), note.id);
 }
 
-/** One note per event on the user's contact; a remembered contact that is gone is upserted afresh once. */
-function addNote(event: Envelope, user: User, call: HubspotCall): Promise<void> {
-  return call.serialized(user.id, async () => {
-    if (await call.state.get(noteKey(event.id))) return;
-    const kept = await call.state.get(contactKey(user.id));
-    if (kept) {
-      try {
-        return await createNote(event, kept, call);
-      } catch (err) {
-        if (!(err instanceof LinkedRecordGoneError && user.email)) throw err;
-        await call.state.delete(contactKey(user.id));
-      }
+/** What one delivery knows of its person: the contact id once upserted or recalled. */
+interface Person {
+  user: User;
+  contactId?: string;
+}
+
+/**
+ * Runs `work` with the person's contact id: known, remembered, else upserted from the event. A
+ * remembered contact that is gone (deleted, merged) is upserted afresh once.
+ */
+async function withContact(event: Envelope, person: Person, call: HubspotCall, work: (contactId: string) => Promise<void>): Promise<void> {
+  const { user } = person;
+  const kept = person.contactId ?? (await call.state.get(contactKey(user.id)));
+  if (kept) {
+    try {
+      person.contactId = kept;
+      return await work(kept);
+    } catch (err) {
+      if (!(err instanceof LinkedRecordGoneError && user.email)) throw err;
+      await call.state.delete(contactKey(user.id));
     }
-    await createNote(event, await contactFromEvent(event, user, call), call);
+  }
+  person.contactId = await contactFromEvent(event, user, call);
+  await work(person.contactId);
+}
+
+/** The contact id, looked up (or upserted) only when a step needs it. */
+async function contactOf(event: Envelope, person: Person, call: HubspotCall): Promise<string> {
+  person.contactId ??= (await call.state.get(contactKey(person.user.id))) ?? (await contactFromEvent(event, person.user, call));
+  return person.contactId;
+}
+
+/** One note per event on the user's contact. */
+async function addNote(event: Envelope, person: Person, call: HubspotCall): Promise<void> {
+  if (await call.state.get(noteKey(event.id))) return;
+  await withContact(event, person, call, (contactId) => createNote(event, contactId, call));
+}
+
+/**
+ * Everything one event does for its person, one step after another, each remembered or
+ * idempotent so a retry redoes only what is missing: the note (video and custom events), the
+ * timeline event and the deal stage (when configured). Events of one person are serialised.
+ */
+function track(event: Envelope, user: User, call: HubspotCall, steps: { upsert: boolean; note: boolean }): Promise<void> {
+  return call.serialized(user.id, async () => {
+    const person: Person = { user };
+    if (steps.upsert && user.email) person.contactId = await upsertContact(event, user, user.email, call);
+    if (steps.note) await addNote(event, person, call);
+    await addTimelineEvent(call, event, user, () => contactOf(event, person, call));
+    if (call.settings.deals?.stages[event.type]) {
+      await withContact(event, person, call, (contactId) => advanceDeal(call, event, user, async () => contactId));
+    }
   });
 }
 
@@ -88,7 +128,7 @@ export const hubspot = defineConnector<HubspotSettings>({
   kind: 'hubspot',
   title: 'HubSpot',
   category: 'crm',
-  description: 'Upserts a contact by email for each registered user, and adds a note with the video link to it for video events.',
+  description: 'Upserts a contact by email for each registered user and adds a note with the video link to it for video events; optionally moves one deal per person through a pipeline and writes timeline events.',
   settings: hubspotSettings,
   defaultEvents: ['user.registered', 'video.completed', 'video.failed'],
   // 100 requests per 10 s on Free/Starter, shared by every app of the account; a delivery makes one or two.
@@ -99,24 +139,22 @@ export const hubspot = defineConnector<HubspotSettings>({
   classify: classifyHubspot,
 
   handlers: {
-    'user.registered': async (event, call) => {
-      const { user } = event.data;
-      await call.serialized(user.id, () => upsertContact(event, user, user.email, call));
-    },
-    'video.generated': (event, call) => addNote(event, event.data.user, call),
-    'video.completed': (event, call) => addNote(event, event.data.user, call),
-    'video.failed': (event, call) => addNote(event, event.data.user, call),
+    'user.registered': (event, call) => track(event, event.data.user, call, { upsert: true, note: false }),
+    'video.generated': (event, call) => track(event, event.data.user, call, { upsert: false, note: true }),
+    'video.completed': (event, call) => track(event, event.data.user, call, { upsert: false, note: true }),
+    'video.failed': (event, call) => track(event, event.data.user, call, { upsert: false, note: true }),
     custom: (event, call) => {
       const user = eventUser(event);
       if (!user) throw new SkipDelivery(`${event.type} names no data.user.id, so there is no contact to attach it to`);
-      return addNote(event, user, call);
+      return track(event, user, call, { upsert: false, note: true });
     },
   },
   skipped: { 'session.started': SESSIONS_SKIPPED, 'session.ended': SESSIONS_SKIPPED },
 
   async check(call) {
     await call.send({ method: 'GET', url: objectsUrl(call, 'contacts', '?limit=1'), action: 'the contacts read' });
-    return `authenticated to ${hubspotOrigin(call.settings)} as ${maskSecret(call.settings.accessToken)}; contacts readable`;
+    const found = `authenticated to ${hubspotOrigin(call.settings)} as ${maskSecret(call.settings.accessToken)}; contacts readable`;
+    return call.settings.deals ? `${found}; ${await checkPipeline(call, call.settings.deals)}` : found;
   },
 
   warnings(settings) {

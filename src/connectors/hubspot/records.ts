@@ -8,7 +8,7 @@ export const NOTE_TO_CONTACT = 202;
 const NOTE_BODY_LIMIT = 65_536;
 
 /** The value at a configured dot path (`user.plan`) into the event data. */
-function at(data: unknown, path: string): unknown {
+export function at(data: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), data);
 }
 

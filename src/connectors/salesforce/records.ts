@@ -52,3 +52,32 @@ export function taskFields(event: Envelope, whoId: string): Fields {
 export function soqlString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
+
+/** Contact fields from the event's user; like a Lead's, a new Contact needs a LastName. */
+export function contactFields(user: User, settings: SalesforceSettings, mode: 'create' | 'update'): Fields {
+  const { first, last } = personName(user);
+  const fields: Fields = {};
+  put(fields, 'FirstName', first, 40);
+  put(fields, 'LastName', last, 80);
+  put(fields, 'Email', user.email, 80);
+  put(fields, 'Phone', user.phone, 40);
+  put(fields, 'MailingCity', user.city, 40);
+  if (mode === 'create') {
+    fields.LastName ??= clip(user.email?.split('@')[0] || `vidhook user ${user.id}`, 80);
+    fields.LeadSource = settings.leadSource ?? DEFAULT_LEAD_SOURCE;
+    const plan = user.plan ? `, plan ${user.plan}` : '';
+    fields.Description = `vidhook user ${user.id}${plan}`;
+  }
+  return fields;
+}
+
+/** The Account a Contact goes under: the user's company, else the `company` setting (unless defaultAccountId is set). */
+export function accountName(user: User, settings: SalesforceSettings): string | undefined {
+  if (user.company) return clip(user.company, 255);
+  return settings.defaultAccountId ? undefined : clip(settings.company ?? DEFAULT_COMPANY, 255);
+}
+
+/** The close date `days` after the event, as Salesforce's date. */
+export function closeDate(event: Envelope, days: number): string {
+  return new Date(Date.parse(event.timestamp) + days * 86_400_000).toISOString().slice(0, 10);
+}

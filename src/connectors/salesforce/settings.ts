@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { described, httpUrl, secret } from '../core/settings.js';
+import { nameTemplateSchema, stageMapSchema } from '../crm/pipeline.js';
+
+export const DEFAULT_CLOSE_DAYS = 30;
 
 export const DEFAULT_API_VERSION = 'v66.0';
 
@@ -24,7 +27,26 @@ export const salesforceSettings = z
       `REST API version (default ${DEFAULT_API_VERSION}).`,
     ),
     company: described(z.string().trim().min(1).optional(), 'Company written on new Leads when the user has none (default "[not provided]").'),
-    leadSource: described(z.string().trim().min(1).optional(), 'LeadSource of new Leads (default "Web").'),
+    leadSource: described(z.string().trim().min(1).optional(), 'LeadSource of new Leads, Contacts and Opportunities (default "Web").'),
+    person: described(
+      z.enum(['lead', 'contact'], { message: 'must be lead or contact' }).default('lead'),
+      'Who a user becomes: lead (default: a Lead, followed to its Contact and Opportunity once converted) or contact (a Contact found by Email, under an Account).',
+    ),
+    defaultAccountId: described(
+      z.string().trim().regex(/^001[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, { message: 'must be an Account id (001…, 15 or 18 characters)' }).optional(),
+      'Account of Contacts whose user names no company (person: contact); without it an Account named after the company setting is found or created.',
+    ),
+    opportunities: described(
+      z
+        .object({
+          stages: stageMapSchema('StageName'),
+          closeDays: z.coerce.number().int().min(0).max(3650).default(DEFAULT_CLOSE_DAYS),
+          name: nameTemplateSchema().optional(),
+        })
+        .strict()
+        .optional(),
+      `One Opportunity per person: { stages: { user.registered: Prospecting, video.completed: Qualification }, closeDays?: ${DEFAULT_CLOSE_DAYS}, name?: Liquid template }. Created at the first mapped event on the person's Account with an OpportunityContactRole, moved forward by later ones, never back.`,
+    ),
   })
   .superRefine((s, ctx) => {
     const jwt = s.username !== undefined || s.privateKey !== undefined || s.privateKeyPath !== undefined;

@@ -1,6 +1,7 @@
 import type { Video } from '../../events/index.js';
 import { defineConnector, PayloadValidationError, SkipDelivery } from '../core/index.js';
 import { graphqlAnswer, graphqlRequest } from './graphql.js';
+import { updateDescription } from './description.js';
 import { attachVideo, storageAnswer } from './media.js';
 import { ProductMetafields, setMetafields } from './metafields.js';
 import { DEFAULT_API_VERSION, DEFAULT_NAMESPACE, graphqlUrl, shopifySettings, tokenUrl, type ShopifyCall, type ShopifySettings } from './settings.js';
@@ -53,6 +54,7 @@ export const shopify = defineConnector<ShopifySettings, string>({
       const fields = metafields.ready(video, timestamp);
       // Two deliveries of one video (a replay beside a retry) must not both attach it.
       await call.serialized(`media:${productId}:${video.id}`, () => attachVideo(call, productId, video));
+      await updateDescription(call, productId, video);
       await setMetafields(call, fields);
     },
     'video.generated': async ({ data: { video } }, call) => {

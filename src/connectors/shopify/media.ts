@@ -66,6 +66,8 @@ function downloadDoor(call: ShopifyCall): Http {
 }
 
 /** What the video's host or the staged upload target (not Shopify's API) answered. */
+const stagingOrigin = (call: ShopifyCall) => call.settings.baseUrl ?? 'https://shopify-staged-uploads.storage.googleapis.com';
+
 export function storageAnswer(res: HttpResponse, request: ConnectorRequest): Classification {
   if (res.status >= 200 && res.status < 300) return 'ok';
   const action = request.action ?? `${request.method} ${request.url}`;
@@ -94,7 +96,8 @@ async function stageVideo(call: ShopifyCall, video: Video, url: string): Promise
     { input: [{ filename, mimeType, resource: 'VIDEO', fileSize: String(file.bytes.length), httpMethod: 'POST' }] },
     {
       stagedUploadsCreate: {
-        stagedTargets: [{ url: 'https://shopify-staged-uploads.storage.googleapis.com/', resourceUrl: 'https://shopify-staged-uploads.storage.googleapis.com/dry-run', parameters: [] }],
+        // A pretend target; behind a baseUrl (a proxy, a local test server) it stays on that host.
+        stagedTargets: [{ url: `${stagingOrigin(call)}/`, resourceUrl: `${stagingOrigin(call)}/dry-run`, parameters: [] }],
       },
     },
   );

@@ -34,6 +34,11 @@ export const shopifySettings = z
       `Largest video file uploaded to Shopify, in MiB (default ${DEFAULT_MAX_VIDEO_MB}; Shopify takes up to 1 GB).`,
     ),
     baseUrl: described(baseUrl(), 'Origin replacing https://{shop} (a proxy, a local test server).'),
+    // Not `description`: that key is every destination's own description in the config.
+    productDescription: described(
+      z.enum(['off', 'append', 'replace'], { message: 'must be off, append or replace' }).default('off'),
+      "The product's description (descriptionHtml) on video.completed: off (default); append adds the video's section at the end, or updates it in place; replace makes the section the whole description the first time, then updates it in place. Content outside vidhook's markers is never touched.",
+    ),
   })
   .superRefine((s, issue) => {
     if (!s.accessToken && !(s.clientId && s.clientSecret)) {

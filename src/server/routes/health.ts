@@ -15,7 +15,7 @@ export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => 
     const now = Date.now();
     const names = ctx.destinations().map((d) => d.dest.name);
     const health = await ctx.store.health(names, now);
-    const circuits = ctx.dispatcher.circuitStates();
+    const pauses = ctx.dispatcher.pauses();
     const text = ctx.metrics.render([
       {
         name: 'vidhook_queue_depth',
@@ -33,7 +33,7 @@ export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => 
       {
         name: 'vidhook_circuit_open',
         help: '1 while a destination is paused by its circuit breaker.',
-        values: names.map((n) => ({ labels: { destination: n }, value: circuits[n] && circuits[n] !== 'closed' ? 1 : 0 })),
+        values: names.map((n) => ({ labels: { destination: n }, value: pauses[n]?.cause === 'circuit' ? 1 : 0 })),
       },
       {
         name: 'process_resident_memory_bytes',

@@ -2,7 +2,7 @@ import { connectorCatalogue, findConnector } from '../../connectors/registry.js'
 import { CATEGORIES, type Category } from '../../connectors/core/types.js';
 import { ConfigError, maskedSettings, resolveDestination } from '../../config/index.js';
 import { assertPublicHost, BlockedTargetError } from '../../delivery/address-guard.js';
-import { destinationStatuses } from '../../delivery/destination-status.js';
+import { destinationStatuses } from '../../destinations/index.js';
 import type { RuntimeDestination } from '../../store/types.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
@@ -67,7 +67,7 @@ export function integrationRoutes(router: Router, ctx: DaemonContext, startedAt:
 
   router.on('GET', '/api/integrations/status', async (_req, res) => {
     const now = Date.now();
-    const destinations = await destinationStatuses(ctx.store, ctx.destinations(), ctx.dispatcher.circuitStates(), now);
+    const destinations = await destinationStatuses(ctx.store, ctx.destinations(), ctx.dispatcher.pauses(), now);
     sendJson(res, 200, {
       daemon: { version, uptimeSeconds: Math.round((now - startedAt) / 1000), inflight: ctx.dispatcher.inflight() },
       destinations,

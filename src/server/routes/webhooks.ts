@@ -1,7 +1,7 @@
 import { newId } from '../../events/index.js';
 import { generateSecret } from '../../signing/standard-webhooks.js';
 import type { RuntimeDestination } from '../../store/types.js';
-import { destinationScope, DISABLED_KEY } from '../../delivery/dispatcher.js';
+import { destinationState } from '../../destinations/index.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
@@ -15,18 +15,26 @@ async function findWebhook(ctx: DaemonContext, id: string): Promise<RuntimeDesti
   return found;
 }
 
-async function view(ctx: DaemonContext, d: RuntimeDestination) {
-  const disabledReason = await ctx.store.stateGet(destinationScope(d.name), DISABLED_KEY);
-  return {
-    id: d.name,
-    url: d.settings.url,
-    events: d.events,
-    description: d.description ?? '',
-    enabled: d.enabled && !disabledReason,
-    ...(disabledReason ? { disabledReason } : {}),
-    createdAt: d.createdAt,
-  };
+/** Views of webhook endpoints, with their state as every destination shows it. */
+async function views(ctx: DaemonContext, endpoints: RuntimeDestination[]) {
+  const disabled = await ctx.store.disabledDestinations();
+  const pauses = ctx.dispatcher.pauses();
+  return endpoints.map((d) => {
+    const { state, reason } = destinationState({ enabled: d.enabled, source: 'runtime', disabledReason: disabled[d.name], pause: pauses[d.name] });
+    return {
+      id: d.name,
+      url: d.settings.url,
+      events: d.events,
+      description: d.description ?? '',
+      enabled: d.enabled,
+      state,
+      ...(reason !== undefined ? { reason } : {}),
+      createdAt: d.createdAt,
+    };
+  });
 }
+
+const view = async (ctx: DaemonContext, d: RuntimeDestination) => (await views(ctx, [d]))[0];
 
 export function webhookRoutes(router: Router, ctx: DaemonContext): void {
   router.on('POST', '/api/integrations/webhooks', async (req, res) => {
@@ -48,7 +56,7 @@ export function webhookRoutes(router: Router, ctx: DaemonContext): void {
 
   router.on('GET', '/api/integrations/webhooks', async (_req, res) => {
     const all = (await ctx.store.listRuntimeDestinations()).filter((d) => d.connector === 'webhook');
-    sendJson(res, 200, { webhooks: await Promise.all(all.map((d) => view(ctx, d))) });
+    sendJson(res, 200, { webhooks: await views(ctx, all) });
   });
 
   router.on('GET', '/api/integrations/webhooks/:id', async (_req, res, { id }) => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { template, type TemplateSettings } from '../../../src/connectors/_template/index.js';
-import { AuthError, RetryableError, SkipDelivery } from '../../../src/connectors/core/index.js';
+import { AuthError, PermanentError, SkipDelivery } from '../../../src/connectors/core/index.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES } from '../../../src/events/index.js';
 import { memoryContext } from '../../helpers/context.js';
@@ -26,9 +26,20 @@ describe('template connector', () => {
     expect(fake.notes.filter((n) => n.externalId === video.id)).toHaveLength(1);
   });
 
-  it('waits for the registration before noting a video', async () => {
-    const error = await template.deliver(sample('video.completed'), dest(), createHttp(), memoryContext()).catch((e) => e);
-    expect(error).toBeInstanceOf(RetryableError);
+  it('finds the contact by the user id when it has not remembered its own id', async () => {
+    await template.deliver(sample('user.registered'), dest(), createHttp(), memoryContext());
+    const video = sample('video.completed');
+    const http = createHttp();
+    await template.deliver(video, dest(), http, memoryContext());
+    expect(http.exchanges[0].request.url).toContain('/v1/contacts/external:');
+    expect(fake.notes.filter((n) => n.externalId === video.id)).toHaveLength(1);
+  });
+
+  it('fails for a person the service does not know, without retrying forever', async () => {
+    const stranger = buildEnvelope({ type: 'video.completed', data: { ...SAMPLES['video.completed'](), user: { id: 'usr_nobody' } } });
+    const error = await template.deliver(stranger, dest(), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as Error).message).toContain('the note failed: not_found');
   });
 
   it('names a refused key without repeating it', async () => {

@@ -201,3 +201,29 @@ describe('sessions', () => {
     expect(receiver.requests.filter((r) => r.url === '/contacts')).toHaveLength(1);
   });
 });
+
+describe('the generic rule', () => {
+  it('names the request that failed', async () => {
+    answering({ '/token': () => ({ status: 200, body: { token: 'session-token-dddd' } }), '/contacts': () => ({ status: 404, body: 'no such route' }) });
+    const plain = defineConnector<Settings, { token: string }>({
+      ...probe.definition,
+      classify: () => undefined,
+      handlers: { 'user.registered': async (_e, call) => void (await call.send({ method: 'POST', url: `${call.settings.origin}/contacts`, action: 'the contact creation' })) },
+    });
+    const error = (await plain.deliver(event(), dest(), createHttp(), memoryContext()).catch((e) => e)) as Error;
+    expect(error.message).toBe('the contact creation failed: HTTP 404: no such route');
+  });
+});
+
+describe('a skip verdict', () => {
+  it('skips the delivery with the reason the answer gave', async () => {
+    answering({ '/token': () => ({ status: 200, body: { token: 'session-token-eeee' } }), '/contacts': () => ({ status: 400, body: { title: 'Forgotten Email' } }) });
+    const forgetful = defineConnector<Settings, { token: string }>({
+      ...probe.definition,
+      classify: (res) => (res.status === 400 ? new SkipDelivery('the address was permanently deleted') : undefined),
+    });
+    const error = await forgetful.deliver(event(), dest(), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(SkipDelivery);
+    expect((error as SkipDelivery).reason).toBe('the address was permanently deleted');
+  });
+});

@@ -5,7 +5,7 @@ import { DISCORD_LIMITS, embedLength, escapeDiscordMarkdown, type DiscordMessage
 import { parseDiscordWebhookUrl } from '../../../src/connectors/discord/url.js';
 import { AuthError, EndpointGoneError, PayloadValidationError, RetryableError } from '../../../src/connectors/core/errors.js';
 import { secretKeys } from '../../../src/connectors/core/settings.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import type { DiscordSettings } from '../../../src/connectors/discord/index.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { memoryContext } from '../../helpers/context.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ga4, type Ga4Settings } from '../../../src/connectors/ga4/index.js';
 import { derivedClientId, ga4Payloads, renderGa4Event } from '../../../src/connectors/ga4/payload.js';
 import { PayloadValidationError, PermanentError, RetryableError } from '../../../src/connectors/core/errors.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { BUILTIN_EVENT_TYPES, buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';
 import { startFakeGa4, validateGa4, type FakeGa4 } from './fake.js';

@@ -3,7 +3,7 @@ import { AuthError, PayloadValidationError, PermanentError, RetryableError, Skip
 import { hubspot, type HubspotSettings } from '../../../src/connectors/hubspot/index.js';
 import { LinkedRecordGoneError, msUntilDailyReset } from '../../../src/connectors/hubspot/errors.js';
 import { hubspotOrigin } from '../../../src/connectors/hubspot/host.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { createHttp, type RecordingHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';
 import { memoryContext } from '../../helpers/context.js';

@@ -4,7 +4,7 @@ import { meta, type MetaSettings } from '../../../src/connectors/meta/index.js';
 import { normalizeAndHash, type HashedField } from '../../../src/connectors/meta/hashing.js';
 import { metaUserData } from '../../../src/connectors/meta/user-data.js';
 import { AuthError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from '../../../src/connectors/core/errors.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { BUILTIN_EVENT_TYPES, buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';
 import { graphError, startFakeMeta, type FakeMeta } from './fake.js';

@@ -7,7 +7,7 @@ import { AuthError, PayloadValidationError, PermanentError, RetryableError, Skip
 import { salesforce, type SalesforceSettings } from '../../../src/connectors/salesforce/index.js';
 import { jwtAudience } from '../../../src/connectors/salesforce/auth.js';
 import { forgetAllSessions } from '../../../src/connectors/core/sessions.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { createHttp, type RecordingHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';
 import { memoryContext } from '../../helpers/context.js';
@@ -72,7 +72,7 @@ describe('salesforce connector', () => {
       'POST /services/data/v66.0/sobjects/Task 201',
     ]);
     expect(new URL(http.exchanges[1].request.url).searchParams.get('q')).toBe(
-      "SELECT Id FROM Lead WHERE Email = 'maya.chen@example.com' AND IsConverted = false ORDER BY CreatedDate ASC LIMIT 1",
+      "SELECT Id, IsConverted, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId FROM Lead WHERE Email = 'maya.chen@example.com' ORDER BY CreatedDate ASC LIMIT 10",
     );
     expect(fake.requests[2].json()).toEqual({
       FirstName: 'Maya',
@@ -424,7 +424,7 @@ describe('salesforce connector', () => {
     const http = createHttp();
     const error = await salesforce.deliver(completed, destination(), http, ctx).catch((e) => e);
     expect(error).toBeInstanceOf(PayloadValidationError);
-    expect(error.message).toMatch(/^Salesforce refused the Task creation: INVALID_FIELD: session …\w{4} may not write Tasks$/);
+    expect(error.message).toMatch(/^Salesforce refused the Task creation: INVALID_FIELD: session …[\w-]{4} may not write Tasks$/);
     expect(recorded(http) + error.message).not.toContain(token);
   });
 

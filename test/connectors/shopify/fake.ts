@@ -12,6 +12,8 @@ export interface FakeShopifyOptions {
   clientId?: string;
   clientSecret?: string;
   products?: number[];
+  /** Starting descriptions by product number. */
+  descriptions?: Record<number, string>;
   supportedVersions?: string[];
   files?: Record<string, { contentType: string; body: Buffer }>;
 }
@@ -24,6 +26,7 @@ export interface ProductMedia {
 }
 
 export interface FakeProduct {
+  descriptionHtml: string;
   media: ProductMedia[];
   metafields: Map<string, { type: string; value: string }>;
 }
@@ -65,7 +68,7 @@ const EXTERNAL = /^https:\/\/(www\.)?(youtube\.com|youtu\.be|vimeo\.com)\//;
 export async function startFakeShopify(options: FakeShopifyOptions = {}): Promise<FakeShopify> {
   const versions = options.supportedVersions ?? ['2026-01', '2026-04', '2026-07', '2026-10'];
   const products = new Map<string, FakeProduct>(
-    (options.products ?? [1001]).map((id) => [`gid://shopify/Product/${id}`, { media: [], metafields: new Map() }]),
+    (options.products ?? [1001]).map((id) => [`gid://shopify/Product/${id}`, { descriptionHtml: options.descriptions?.[id] ?? '', media: [], metafields: new Map() }]),
   );
   const staged = new Map<string, StagedUpload>();
   const calls: GraphqlCall[] = [];
@@ -126,7 +129,10 @@ export async function startFakeShopify(options: FakeShopifyOptions = {}): Promis
         if (!id || !staged.get(id)?.uploaded) userErrors.push({ field, message: 'Media upload was not found or not completed' });
       }
     });
+    const description = variables.product.descriptionHtml;
+    if (description !== undefined && typeof description !== 'string') userErrors.push({ field: ['product', 'descriptionHtml'], message: 'Description html must be a string' });
     if (userErrors.length) return { productUpdate: { product: null, userErrors } };
+    if (typeof description === 'string') product.descriptionHtml = description;
     for (const m of media) {
       const kind = m.mediaContentType === 'VIDEO' ? 'Video' : 'ExternalVideo';
       product.media.push({ id: `gid://shopify/${kind}/${nextId++}`, mediaContentType: m.mediaContentType, originalSource: m.originalSource, alt: m.alt });
@@ -183,6 +189,13 @@ export async function startFakeShopify(options: FakeShopifyOptions = {}): Promis
     } else if (/\bstagedUploadsCreate\b/.test(query)) data = stagedUploadsCreate(variables);
     else if (/\bproductUpdate\s*\(/.test(query)) data = productUpdate(variables);
     else if (/\bmetafieldsSet\b/.test(query)) data = metafieldsSet(variables);
+    else if (/\bproduct\s*\(\s*id:/.test(query)) {
+      if (typeof variables.id !== 'string' || !/^gid:\/\/shopify\/Product\/\d+$/.test(variables.id)) {
+        return { status: 200, headers: versionHeader, body: { errors: [{ message: `Variable $id of type ID! was provided invalid value`, extensions: { code: 'INVALID_VARIABLE' } }] } };
+      }
+      const found = products.get(variables.id);
+      data = { product: found ? { id: variables.id, descriptionHtml: found.descriptionHtml } : null };
+    }
     else if (/\bshop\s*\{/.test(query)) data = { shop: { name: 'Northwind Outfitters' } };
     else return { status: 200, headers: versionHeader, body: { errors: [{ message: "Field 'unknown' doesn't exist on type 'QueryRoot'", extensions: { code: 'undefinedField' } }] } };
     return { status: 200, headers: versionHeader, body: { data, extensions: cost(requested) } };

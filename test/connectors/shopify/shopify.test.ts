@@ -3,7 +3,7 @@ import { shopify, productGid, type ShopifySettings } from '../../../src/connecto
 import { forgetAllSessions } from '../../../src/connectors/core/sessions.js';
 import { throttleDelayMs } from '../../../src/connectors/shopify/graphql.js';
 import { AuthError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from '../../../src/connectors/core/errors.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';
 import { memoryContext } from '../../helpers/context.js';

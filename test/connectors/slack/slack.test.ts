@@ -4,7 +4,7 @@ import { slack, slackMessage } from '../../../src/connectors/slack/index.js';
 import { SLACK_LIMITS, escapeMrkdwn, type SlackMessage } from '../../../src/connectors/slack/message.js';
 import { EndpointGoneError, PayloadValidationError, PermanentError, RetryableError } from '../../../src/connectors/core/errors.js';
 import { secretKeys } from '../../../src/connectors/core/settings.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import type { SlackSettings } from '../../../src/connectors/slack/index.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { memoryContext } from '../../helpers/context.js';

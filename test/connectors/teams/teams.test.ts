@@ -5,7 +5,7 @@ import { isRetiredTeamsUrl, teams, teamsMessage } from '../../../src/connectors/
 import { byteSize, escapeCardMarkdown, TEAMS_LIMITS, type TeamsMessage } from '../../../src/connectors/teams/card.js';
 import { AuthError, EndpointGoneError, PayloadValidationError, PermanentError, RetryableError } from '../../../src/connectors/core/errors.js';
 import { secretKeys } from '../../../src/connectors/core/settings.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import type { TeamsSettings } from '../../../src/connectors/teams/index.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { memoryContext } from '../../helpers/context.js';

@@ -6,7 +6,7 @@ import { createHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES } from '../../../src/events/index.js';
 import { generateSecret } from '../../../src/signing/standard-webhooks.js';
 import { EndpointGoneError, PermanentError, RetryableError } from '../../../src/connectors/core/errors.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import type { WebhookSettings } from '../../../src/connectors/webhook/index.js';
 import { startReceiver, type Receiver } from '../../helpers/receiver.js';
 import { memoryContext } from '../../helpers/context.js';

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { wordpress, type WordPressSettings } from '../../../src/connectors/wordpress/index.js';
 import { AuthError, EndpointGoneError, PayloadValidationError, PermanentError, RetryableError, SkipDelivery } from '../../../src/connectors/core/errors.js';
-import type { Destination, HttpResponse } from '../../../src/connectors/core/types.js';
+import type { HttpResponse } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { TermExistsError } from '../../../src/connectors/wordpress/api.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { buildEnvelope, SAMPLES, type Envelope } from '../../../src/events/index.js';

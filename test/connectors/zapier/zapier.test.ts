@@ -3,7 +3,7 @@ import { zapier, zapierPayload } from '../../../src/connectors/zapier/index.js';
 import type { ZapierSettings } from '../../../src/connectors/zapier/index.js';
 import { EndpointGoneError, PermanentError, RetryableError } from '../../../src/connectors/core/errors.js';
 import { secretKeys } from '../../../src/connectors/core/settings.js';
-import type { Destination } from '../../../src/connectors/core/types.js';
+import type { Destination } from '../../../src/destinations/index.js';
 import { createHttp } from '../../../src/delivery/http.js';
 import { memoryContext } from '../../helpers/context.js';
 import { startReceiver } from '../../helpers/receiver.js';

@@ -1,1 +1,0 @@
-export { retry as default } from './deliveries.js';

@@ -1,1 +1,0 @@
-export { show as default } from './deliveries.js';

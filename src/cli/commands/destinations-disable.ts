@@ -1,1 +1,0 @@
-export { disable as default } from './destinations.js';

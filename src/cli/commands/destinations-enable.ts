@@ -1,1 +1,0 @@
-export { enable as default } from './destinations.js';

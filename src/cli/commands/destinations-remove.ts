@@ -1,1 +1,0 @@
-export { remove as default } from './destinations.js';

@@ -1,1 +1,0 @@
-export { test as default } from './destinations.js';
