@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHttp, type Exchange } from '../delivery/http.js';
 import { secretValues } from '../delivery/connector-context.js';
 import type { ResolvedDestination } from '../destinations/index.js';
@@ -13,6 +15,8 @@ export interface RenderedDestination {
   skipped?: string;
   error?: string;
   validation?: string[];
+  /** Remarks on a delivery that would succeed all the same (a part left out, and why). */
+  notes?: string[];
 }
 
 function memoryState(): ConnectorState {
@@ -24,12 +28,67 @@ function memoryState(): ConnectorState {
   };
 }
 
+interface StoredState {
+  stateOf(destination: string): ConnectorState;
+  close(): void;
+}
+
+/**
+ * What each destination remembers (a post id per video), read from the local store without
+ * writing to it, so a dry run shows an update where the real run would update. No store yet:
+ * nothing remembered.
+ */
+async function storedState(dataDir: string | undefined): Promise<StoredState | undefined> {
+  const path = dataDir ? join(dataDir, 'vidhook.db') : undefined;
+  if (!path || !existsSync(path)) return undefined;
+  const { default: Database } = await import('better-sqlite3');
+  let db: InstanceType<typeof Database>;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+  } catch {
+    return undefined;
+  }
+  let read: ((scope: string, key: string) => string | undefined) | undefined;
+  try {
+    // The scope is the one the dispatcher's connectorState writes under.
+    const statement = db.prepare('SELECT value FROM connector_state WHERE scope = ? AND key = ?');
+    read = (scope, key) => (statement.get(scope, key) as { value: string } | undefined)?.value;
+  } catch {
+    read = undefined;
+  }
+  return {
+    stateOf(destination) {
+      const memory = memoryState();
+      return {
+        get: async (key) => (await memory.get(key)) ?? read?.(`connector:${destination}`, key),
+        set: memory.set,
+        delete: memory.delete,
+      };
+    },
+    close: () => db.close(),
+  };
+}
+
 /** Runs each connector against a transport that records and sends nothing. */
-export async function runDryRun(event: Envelope, destinations: ResolvedDestination<AnyConnector>[], options: { validate: boolean }): Promise<RenderedDestination[]> {
+export async function runDryRun(
+  event: Envelope,
+  destinations: ResolvedDestination<AnyConnector>[],
+  options: { validate: boolean; dataDir?: string },
+): Promise<RenderedDestination[]> {
+  const stored = await storedState(options.dataDir);
+  try {
+    return await renderAll(event, destinations, options, stored);
+  } finally {
+    stored?.close();
+  }
+}
+
+async function renderAll(event: Envelope, destinations: ResolvedDestination<AnyConnector>[], options: { validate: boolean }, stored: StoredState | undefined): Promise<RenderedDestination[]> {
   const results: RenderedDestination[] = [];
   for (const resolved of destinations) {
     const { connector, dest } = resolved;
-    const ctx = { state: memoryState(), now: () => new Date() };
+    const ctx = { state: stored ? stored.stateOf(dest.name) : memoryState(), now: () => new Date() };
     const result: RenderedDestination = { destination: dest.name, connector: connector.kind, requests: [] };
     if (options.validate && connector.validate) {
       const http = createHttp({ secrets: secretValues(resolved) });
@@ -48,6 +107,7 @@ export async function runDryRun(event: Envelope, destinations: ResolvedDestinati
         else result.error = err instanceof DeliveryError ? err.message : `connector error: ${(err as Error).message}`;
       }
       result.requests = http.exchanges.map((x) => x.request);
+      if (http.notes.length) result.notes = http.notes;
     }
     results.push(result);
   }
@@ -72,6 +132,7 @@ export function printDryRun(out: Output, event: Envelope, rendered: RenderedDest
     out.line(c.bold(`── ${r.destination} (${r.connector}) ──`));
     if (r.skipped) out.line(c.dim(`skipped: ${r.skipped}`));
     if (r.error) out.line(c.red(`refused: ${r.error}`));
+    for (const note of r.notes ?? []) out.line(c.yellow(`note: ${note}`));
     if (r.validation) out.line(r.validation.length ? c.red(`validation: ${r.validation.join('; ')}`) : c.green('validation: no problems'));
     if (!r.skipped && !r.error && r.requests.length === 0) out.line(c.dim('no HTTP request'));
     for (const req of r.requests) {

@@ -12,6 +12,8 @@ export interface DeliveryOutcome {
   statusCode?: number;
   durationMs?: number;
   error?: string;
+  /** A remark on a delivery that succeeded all the same (a featured image left out, and why). */
+  note?: string;
 }
 
 export async function outcomesOf(store: Store, deliveries: Delivery[], destinations: ResolvedDestination<AnyConnector>[]): Promise<DeliveryOutcome[]> {
@@ -32,6 +34,7 @@ export async function outcomesOf(store: Store, deliveries: Delivery[], destinati
         ...(last?.statusCode !== undefined ? { statusCode: last.statusCode } : {}),
         ...(last ? { durationMs: last.durationMs } : {}),
         ...(disabled ? { error: `destination disabled (${disabled}); kept until it is enabled` } : d.lastError ? { error: d.lastError } : {}),
+        ...(d.state === 'succeeded' && last?.error ? { note: last.error } : {}),
       };
     }),
   );
@@ -41,7 +44,7 @@ export function printOutcomes(out: Output, outcomes: DeliveryOutcome[]): void {
   const c = out.color;
   const rows = outcomes.map((o) => {
     const mark = o.state === 'succeeded' ? c.green('✓') : o.state === 'skipped' ? c.dim('–') : o.state === 'failed' ? c.red('✗') : c.yellow('…');
-    const detail = o.state === 'succeeded' ? `${o.statusCode ?? ''} in ${o.durationMs ?? 0} ms`.trim() : (o.error ?? '');
+    const detail = o.state === 'succeeded' ? `${o.statusCode ?? ''} in ${o.durationMs ?? 0} ms${o.note ? ` (${o.note})` : ''}`.trim() : (o.error ?? '');
     const state = o.state === 'succeeded' ? 'delivered' : o.state;
     return [mark, o.destination, c.dim(o.connector), state, detail];
   });

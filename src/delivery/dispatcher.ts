@@ -186,7 +186,8 @@ export class Dispatcher {
     lane.latencyMs = lane.latencyMs * 0.8 + (now - startedAt) * 0.2;
     answered();
     const last = http.exchanges.at(-1);
-    const error = settlement.state === 'succeeded' ? undefined : settlement.error;
+    // A remark on a success (a part left out, and why) is shown where an error would be.
+    const error = settlement.state === 'succeeded' ? (http.notes.length ? http.notes.join('; ') : undefined) : settlement.error;
     const summary: AttemptSummary = {
       deliveryId: delivery.id,
       eventId: delivery.eventId,

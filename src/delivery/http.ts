@@ -27,6 +27,9 @@ export interface HttpOptions {
 
 export interface RecordingHttp extends Http {
   readonly exchanges: Exchange[];
+  /** Remarks the connector made on a delivery that succeeded all the same. */
+  readonly notes: string[];
+  note(message: string): void;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -180,6 +183,7 @@ function redactExchange(x: Exchange, secrets: string[]): void {
 export function createHttp(options: HttpOptions = {}): RecordingHttp {
   const secrets = [...(options.secrets ?? [])].filter((s) => s.length >= 4);
   const exchanges: Exchange[] = [];
+  const notes: string[] = [];
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const userAgent = options.userAgent ?? 'vidhook/0.1';
@@ -233,6 +237,8 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
     request,
     dryRun,
     exchanges,
+    notes,
+    note: (message: string) => void notes.push(redact(message, secrets)),
     redact: (text: string) => redact(text, secrets),
     addSecret(value: string) {
       if (value.length < 4 || secrets.includes(value)) return;

@@ -73,7 +73,7 @@ destinations:
 `);
       const result = await box.run(['emit', 'video.completed', '--sample', '--set', 'video.thumbnailUrl=', '--set', `video.url=${site.origin}/cdn/v.mp4`]);
       expect(result.exitCode).toBe(1);
-      expect(result.stdout).toMatch(/✗\s+blog\s+wordpress\s+failed\s+.*incorrect_password/);
+      expect(result.stdout).toMatch(/✗\s+blog\s+wordpress\s+failed\s+.*refused the application password of "editor"/);
       expect(result.stdout + result.stderr).not.toContain('wxyz WXYZ 0000 aaaa BBBB 9999');
       expect(site.posts.size).toBe(0);
     } finally {

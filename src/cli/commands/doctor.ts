@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { loadConfig, resolveDataDir, type LoadedConfig } from '../../config/index.js';
+import { AuthError, DeliveryError } from '../../connectors/core/errors.js';
 import { secretKeys } from '../../connectors/core/settings.js';
 import type { AnyConnector } from '../../connectors/core/types.js';
 import { connectorState, secretValues } from '../../delivery/connector-context.js';
@@ -125,27 +126,34 @@ async function daemonCheck(globals: GlobalOptions, checks: Check[]): Promise<voi
   }
 }
 
-async function credentialCheck(resolved: ResolvedDestination<AnyConnector>, store: SqliteStore | undefined, timeoutMs: number): Promise<Check> {
+async function credentialCheck(resolved: ResolvedDestination<AnyConnector>, store: SqliteStore | undefined, timeoutMs: number): Promise<Check[]> {
   const { dest, connector } = resolved;
   const check = `credentials ${dest.name}`;
-  if (!connector.check) return { check, status: 'skip', detail: `${connector.kind} has no cheap credentials check; try \`vidhook destinations test ${dest.name}\`` };
+  if (!connector.check) return [{ check, status: 'skip', detail: `${connector.kind} has no cheap credentials check; try \`vidhook destinations test ${dest.name}\`` }];
   const { createHttp } = await import('../../delivery/http.js');
   const http = createHttp({ secrets: secretValues(resolved), timeoutMs });
   const memory = new Map<string, string>();
   const state = store
     ? connectorState(store, dest.name)
     : { get: async (k: string) => memory.get(k), set: async (k: string, v: string) => void memory.set(k, v), delete: async (k: string) => void memory.delete(k) };
+  const update = `\`vidhook destinations show ${dest.name}\`; update with \`vidhook configure ${connector.kind} --name ${dest.name} --set …\``;
   try {
-    const note = await connector.check(dest, http, { state, now: () => new Date() });
-    return { check, status: 'ok', detail: note || `${connector.title} accepted the credentials of ${dest.name}` };
+    const found = await connector.check(dest, http, { state, now: () => new Date() });
+    const report = typeof found === 'string' || !found ? { detail: found || `${connector.title} accepted the credentials of ${dest.name}` } : found;
+    return [
+      { check, status: 'ok', detail: report.detail },
+      ...(report.warnings ?? []).map((w): Check => ({ check: `settings ${dest.name}`, status: 'warn', detail: w.problem, fix: w.fix })),
+    ];
   } catch (err) {
     const keys = secretKeys(connector.settings);
-    return {
-      check,
-      status: 'fail',
-      detail: `${dest.name} (${connector.kind}): ${(err as Error).message}`,
-      fix: `check ${keys.length ? keys.join(', ') : 'the settings'} of ${dest.name} (\`vidhook destinations show ${dest.name}\`; update with \`vidhook configure ${connector.kind} --name ${dest.name} --set …\`)`,
-    };
+    // The fix follows the failure: a wrong password is not what a refused connection needs.
+    const fix =
+      err instanceof DeliveryError && err.fix
+        ? err.fix
+        : err instanceof AuthError
+          ? `check ${keys.length ? keys.join(', ') : 'the credentials'} of ${dest.name} (${update})`
+          : `check the settings of ${dest.name} and that the service is reachable (${update})`;
+    return [{ check, status: 'fail', detail: `${dest.name} (${connector.kind}): ${(err as Error).message}`, fix }];
   }
 }
 
@@ -169,7 +177,7 @@ export default async function doctor(_: string[], options: DoctorOptions, global
       if (options.network !== false) {
         await daemonCheck(globals, checks);
         const usable = entries.filter((e) => e.resolved && e.resolved.dest.enabled).map((e) => e.resolved!);
-        checks.push(...(await Promise.all(usable.map((r) => credentialCheck(r, store, config.timeoutMs ?? CHECK_TIMEOUT_MS)))));
+        checks.push(...(await Promise.all(usable.map((r) => credentialCheck(r, store, config.timeoutMs ?? CHECK_TIMEOUT_MS)))).flat());
         if (usable.length) await (await import('../../delivery/http.js')).closeHttpAgents();
       }
     }

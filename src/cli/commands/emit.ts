@@ -62,7 +62,7 @@ export default async function emit([type]: string[], options: EmitOptions, globa
     const chosen = destinations.filter((d) => targets.includes(d.dest.name));
 
     if (options.dryRun || options.validate) {
-      const rendered = await runDryRun(event, chosen, { validate: options.validate === true });
+      const rendered = await runDryRun(event, chosen, { validate: options.validate === true, dataDir: ctx.dataDir });
       if (out.json) out.data({ event, destinations: rendered });
       else printDryRun(out, event, rendered);
       return rendered.some((r) => r.error || (r.validation && r.validation.length > 0)) ? 1 : 0;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { BuiltinEventType, Envelope, EventDataByType } from '../../events/index.js';
 import type { DeliveryError, SkipDelivery } from './errors.js';
-import type { Category, ConnectorState, HttpRequest, HttpResponse } from './types.js';
+import type { Category, CheckReport, ConnectorState, HttpRequest, HttpResponse } from './types.js';
 
 /** An event of one built-in type, its data typed by the schema it was validated with at ingest. */
 export type TypedEvent<T extends BuiltinEventType> = Envelope<EventDataByType[T]> & { type: T };
@@ -56,6 +56,8 @@ export interface Call<S, A = undefined> {
   addSecret(value: string | undefined): void;
   /** Runs `work` after any earlier work with the same key on this destination has finished. */
   serialized<T>(key: string, work: () => Promise<T>): Promise<T>;
+  /** Records a remark on a delivery that still succeeds (a part left out, and why); masked like errors. */
+  note(message: string): void;
 }
 
 export type Handler<S, E, A> = (event: E, call: Call<S, A>) => Promise<void>;
@@ -94,8 +96,8 @@ export interface ConnectorDefinition<S, A = undefined> {
   handlers: Handlers<S, A>;
   /** Why each event type without a handler is skipped (a generic reason otherwise). */
   skipped?: Partial<Record<BuiltinEventType | 'custom', string>>;
-  /** A cheap credentials check for `destinations test` and `doctor`: says what it found. */
-  check?(call: Call<S, A>): Promise<string>;
+  /** A cheap credentials check for `destinations test` and `doctor`: says what it found (and what will not work). */
+  check?(call: Call<S, A>): Promise<string | CheckReport>;
   /** Asks the service to validate the event without recording it (GA4's debug endpoint). */
   validate?(event: Envelope, call: Call<S, A>): Promise<string[]>;
   /** Settings that work but look unusual (a host that is not the service's own). */

@@ -6,7 +6,7 @@ import { AuthError, DeliveryError, PermanentError, SkipDelivery } from './errors
 import { withKeyLock } from './key-lock.js';
 import { forgetSession, sessionKey, sharedSession } from './sessions.js';
 import { secretValuesOf } from './settings.js';
-import type { Connector, ConnectorState, ConnectorTarget, DeliveryContext, Http, HttpResponse } from './types.js';
+import type { CheckReport, Connector, ConnectorState, ConnectorTarget, DeliveryContext, Http, HttpResponse } from './types.js';
 
 /** Turns a connector's definition into the connector the engine drives. */
 export function defineConnector<S, A = undefined>(definition: ConnectorDefinition<S, A>): Connector<S> & { definition: ConnectorDefinition<S, A> } {
@@ -29,10 +29,18 @@ export function defineConnector<S, A = undefined>(definition: ConnectorDefinitio
         return handler(event, call);
       }),
     // What a check or the service's validator says is shown to people: it is masked like a failure.
-    ...(check ? { check: (dest, http, ctx) => drive(definition, dest, http, ctx, async (call) => http.redact(await check(call))) } : {}),
+    ...(check ? { check: (dest, http, ctx) => drive(definition, dest, http, ctx, async (call) => redactReport(await check(call), http)) } : {}),
     ...(validate
       ? { validate: (event, dest, http, ctx) => drive(definition, dest, http, ctx, async (call) => (await validate(event, call)).map((m) => http.redact(m))) }
       : {}),
+  };
+}
+
+function redactReport(report: string | CheckReport, http: Http): string | CheckReport {
+  if (typeof report === 'string') return http.redact(report);
+  return {
+    detail: http.redact(report.detail),
+    ...(report.warnings ? { warnings: report.warnings.map((w) => ({ problem: http.redact(w.problem), fix: http.redact(w.fix) })) } : {}),
   };
 }
 
@@ -114,6 +122,10 @@ class EngineCall<S, A> implements Call<S, A> {
 
   serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
     return withKeyLock(`${this.definition.kind}:${this.destination}:${key}`, work);
+  }
+
+  note(message: string): void {
+    this.http.note?.(this.http.redact(message));
   }
 
   async session(): Promise<A> {

@@ -1,6 +1,8 @@
 // What a failed delivery means decides what the dispatcher does next, by class alone.
 export abstract class DeliveryError extends Error {
   abstract readonly retryable: boolean;
+  /** What the user should change, when the connector knows (doctor prints it as the fix line). */
+  fix?: string;
   constructor(message: string, readonly status?: number) {
     super(message);
     this.name = new.target.name;

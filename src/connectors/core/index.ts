@@ -5,5 +5,5 @@ export { AuthError, DeliveryError, EndpointGoneError, PayloadValidationError, Pe
 export { classifyResponse, isRetryableStatus, MAX_RETRY_AFTER_MS, parseRetryAfter } from './classify.js';
 export { baseUrl, described, httpUrl, secret } from './settings.js';
 export { maskSecret } from './masking.js';
-export type { Http, HttpRequest, HttpResponse } from './types.js';
+export type { CheckReport, Http, HttpRequest, HttpResponse } from './types.js';
 export { snippet, truncate } from './text.js';

@@ -36,7 +36,15 @@ export interface Http {
   addSecret(value: string): void;
   /** A text with every known secret masked. */
   redact(text: string): string;
+  /** Keeps a remark about a delivery that succeeded all the same (shown with the attempt). */
+  note?(message: string): void;
   readonly dryRun: boolean;
+}
+
+/** What a credentials check found: a line for people, and settings that will not work for this user. */
+export interface CheckReport {
+  detail: string;
+  warnings?: Array<{ problem: string; fix: string }>;
 }
 
 /** Durable key/value state a connector keeps per destination (a post id per video, a cached token). */
@@ -70,7 +78,7 @@ export interface Connector<S = Record<string, unknown>> {
   /** Every credential in these settings: the secret ones and those derived from others (a URL's token part). */
   secretValues(settings: S): string[];
   /** A cheap credentials check for `destinations test` and `doctor`. */
-  check?(dest: ConnectorTarget<S>, http: Http, ctx: DeliveryContext): Promise<string | void>;
+  check?(dest: ConnectorTarget<S>, http: Http, ctx: DeliveryContext): Promise<string | CheckReport | void>;
   /** Asks the service to validate the event without recording it (GA4's debug endpoint); returns its messages. */
   validate?(event: Envelope, dest: ConnectorTarget<S>, http: Http, ctx: DeliveryContext): Promise<string[]>;
   /** A warning for settings that work but look unusual (a host that is not the service's own). */

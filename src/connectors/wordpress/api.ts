@@ -1,5 +1,6 @@
 import {
   AuthError,
+  DeliveryError,
   isRetryableStatus,
   parseRetryAfter,
   PayloadValidationError,
@@ -44,7 +45,37 @@ export interface RestRequest {
 }
 
 /** The answer was not the REST API's: /wp-json/ is not routed here (plain permalinks), or siteUrl is wrong. */
-export class NoRestApiError extends PermanentError {}
+export class NoRestApiError extends PermanentError {
+  constructor(
+    message: string,
+    status: number,
+    readonly location?: string,
+  ) {
+    super(message, status);
+  }
+}
+
+/**
+ * WordPress answered as if no credentials came with the request (401 rest_not_logged_in,
+ * rest_cannot_create): WordPress 6.1 answers a wrong application password this way too, so the
+ * connector asks the site which it is before saying (see `explainRefusal`).
+ */
+export class CredentialsUnseenError extends AuthError {
+  constructor(
+    message: string,
+    status: number,
+    readonly code: string,
+    readonly action: string,
+  ) {
+    super(message, status);
+  }
+}
+
+/** An error with the fix `doctor` shows for it. */
+export function withFix<E extends DeliveryError>(error: E, fix: string): E {
+  error.fix = fix;
+  return error;
+}
 
 /** The post asked for does not exist (deleted for good): a new one is created instead. */
 export class PostGoneError extends PermanentError {}
@@ -57,6 +88,13 @@ export class TermExistsError extends PayloadValidationError {
   ) {
     super(message, 400);
   }
+}
+
+/** The REST base of a post type setting: /wp/v2/posts, /wp/v2/pages, /wp/v2/<custom>. */
+export function restBase(postType: string | undefined): string {
+  if (!postType || postType === 'post') return 'posts';
+  if (postType === 'page') return 'pages';
+  return postType;
 }
 
 export function basicCredentials({ username, appPassword }: SiteAccess): string {
@@ -80,11 +118,22 @@ function isRestUrl(url: string, siteUrl: string): boolean {
  * if the REST API answers there, remembered.
  */
 export async function rest(call: Call<SiteAccess>, request: RestRequest): Promise<HttpResponse> {
+  try {
+    return await restInEitherStyle(call, request);
+  } catch (err) {
+    if (err instanceof CredentialsUnseenError && !call.dryRun) throw await explainRefusal(call, err);
+    throw err;
+  }
+}
+
+async function restInEitherStyle(call: Call<SiteAccess>, request: RestRequest): Promise<HttpResponse> {
   const first: RouteStyle = (await call.state.get(ROUTE_STYLE_KEY)) === 'query' ? 'query' : 'pretty';
+  let missed: NoRestApiError;
   try {
     return await call.send(wire(call.settings.siteUrl, first, request));
   } catch (err) {
     if (!(err instanceof NoRestApiError)) throw err;
+    missed = err;
   }
   const other: RouteStyle = first === 'pretty' ? 'query' : 'pretty';
   const answer = await call.send(wire(call.settings.siteUrl, other, request)).then(
@@ -92,15 +141,102 @@ export async function rest(call: Call<SiteAccess>, request: RestRequest): Promis
     (failure: unknown) => ({ failure }),
   );
   if ('failure' in answer && answer.failure instanceof NoRestApiError) {
-    throw new PermanentError(
-      `no WordPress REST API answered at ${call.settings.siteUrl} (tried /wp-json/ and ?rest_route=): check siteUrl`,
-      answer.failure.status,
+    const redirect = [answer.failure, missed].map((e) => e.location).find((l) => l && !l.startsWith(`${call.settings.siteUrl}/`));
+    const siteUrl = call.settings.siteUrl;
+    throw withFix(
+      new PermanentError(
+        redirect
+          ? `no WordPress REST API answered at ${siteUrl}: the site redirects to ${redirect}`
+          : `no WordPress REST API answered at ${siteUrl} (tried /wp-json/ and ?rest_route=)`,
+        answer.failure.status,
+      ),
+      redirect
+        ? `set siteUrl to the address the site redirects to (${redirect.replace(/\/(wp-json|\?rest_route=).*$/, '')})`
+        : `check siteUrl (${siteUrl}): it must be the address of the WordPress site, with its folder if it has one`,
     );
   }
   // The REST API answered in this style, even if it refused the call.
   await call.state.set(ROUTE_STYLE_KEY, other);
   if ('failure' in answer) throw answer.failure;
   return answer.response;
+}
+
+function xmlText(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Asks XML-RPC, which reads the credentials from the body, whether they are right. */
+async function passwordAcceptedOverXmlRpc(call: Call<SiteAccess>): Promise<boolean | undefined> {
+  const { siteUrl, username, appPassword } = call.settings;
+  const body =
+    `<?xml version="1.0"?><methodCall><methodName>wp.getUsersBlogs</methodName><params>` +
+    `<param><value><string>${xmlText(username)}</string></value></param>` +
+    `<param><value><string>${xmlText(appPassword)}</string></value></param></params></methodCall>`;
+  try {
+    const res = await call.send({
+      method: 'POST',
+      url: `${siteUrl}/xmlrpc.php`,
+      authorize: false,
+      headers: { 'content-type': 'text/xml' },
+      body,
+      action: 'the check of the application password over XML-RPC',
+    });
+    if (/<fault>[\s\S]*<int>403<\/int>/.test(res.body)) return false;
+    if (/<methodResponse>\s*<params>/.test(res.body)) return true;
+  } catch {
+    // XML-RPC is often turned off: then it cannot tell.
+  }
+  return undefined;
+}
+
+/** Whether the site offers application passwords at all (its REST index says). */
+async function applicationPasswordsOffered(call: Call<SiteAccess>): Promise<boolean | undefined> {
+  try {
+    const index = (await restInEitherStyle(call, { method: 'GET', route: '/', query: { _fields: 'authentication' }, action: 'the REST index' })).json<{
+      authentication?: Record<string, unknown> | unknown[];
+    }>();
+    return Boolean(index.authentication && !Array.isArray(index.authentication) && 'application-passwords' in index.authentication);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * WordPress 6.1 answers a wrong application password, an unknown user and a request whose
+ * Authorization header the web server dropped all alike (401 rest_not_logged_in): ask the site
+ * which it is, and name that cause.
+ */
+export async function explainRefusal(call: Call<SiteAccess>, refused: CredentialsUnseenError): Promise<AuthError> {
+  const { username } = call.settings;
+  const seen = `${refused.code} on ${refused.action}`;
+  const newPassword = `create a new application password for "${username}" (Users → Profile → Application Passwords) and set appPassword; check username`;
+  const passHeader = `make the web server pass the Authorization header to PHP (Apache: SetEnvIf Authorization "(.*)" HTTP_AUTHORIZATION=$1 in .htaccess)`;
+  if ((await applicationPasswordsOffered(call)) === false) {
+    return withFix(
+      new AuthError(`the site does not offer application passwords (${seen}): WordPress offers them only over HTTPS, and a plugin may turn them off`, refused.status),
+      'serve the site over HTTPS (siteUrl https://…), or enable application passwords in the security plugin that disabled them',
+    );
+  }
+  const accepted = await passwordAcceptedOverXmlRpc(call);
+  if (accepted === false) {
+    return withFix(
+      new AuthError(`WordPress refused the application password of "${username}" (${seen}; its XML-RPC login refused it too): the password is wrong or was revoked, or the user does not exist`, refused.status),
+      newPassword,
+    );
+  }
+  if (accepted === true) {
+    return withFix(
+      new AuthError(`WordPress accepts the application password of "${username}", but the REST API saw no credentials (${seen}): the web server strips the Authorization header`, refused.status),
+      passHeader,
+    );
+  }
+  return withFix(
+    new AuthError(
+      `WordPress did not accept the credentials of "${username}" (${seen}): the application password is wrong or revoked, or the web server strips the Authorization header (XML-RPC, which would tell them apart, is off)`,
+      refused.status,
+    ),
+    `${newPassword}; if it still fails, ${passHeader}`,
+  );
 }
 
 /** A REST call whose answer is JSON (`{}` when empty). */
@@ -172,6 +308,11 @@ function restAnswer(res: HttpResponse, action: string, username: string): Classi
   if ((status === 404 || (status >= 200 && status < 300)) && !isJsonAnswer(res)) {
     return new NoRestApiError(`${action}: ${res.headers['content-type'] ?? 'a page'} instead of the REST API (HTTP ${status})`, status);
   }
+  // With plain permalinks WordPress answers a GET on /wp-json/… with a redirect to its canonical URL.
+  if (status >= 300 && status < 400) {
+    const location = res.headers.location;
+    return new NoRestApiError(`${action}: a redirect${location ? ` to ${location}` : ''} instead of the REST API (HTTP ${status})`, status, location);
+  }
   if (status >= 200 && status < 300) return 'ok';
 
   const body = errorBody(res);
@@ -195,15 +336,27 @@ function restAnswer(res: HttpResponse, action: string, username: string): Classi
       );
     }
     if (code === 'rest_not_logged_in' || code === 'rest_cannot_create' || code === 'rest_forbidden') {
-      return new AuthError(
-        `WordPress saw no credentials on ${action} (${code}): the web server probably strips the Authorization header (Apache: SetEnvIf Authorization "(.*)" HTTP_AUTHORIZATION=$1)`,
+      // Replaced by what the site says when asked (explainRefusal); this text is what a dry run would show.
+      return new CredentialsUnseenError(
+        `${action}: WordPress saw no valid credentials (${code}): the application password is wrong, or the web server strips the Authorization header`,
         status,
+        code,
+        action,
       );
     }
     return new AuthError(`WordPress refused the credentials of "${username}" (${detail})`, status);
   }
   if (status === 403) {
     if (!body) return new PermanentError(`WordPress answered 403 with a non-JSON page: a firewall or proxy blocked ${action}`, status);
+    if (code === 'rest_cannot_edit') {
+      return withFix(
+        new PermanentError(
+          `user "${username}" may not edit ${action.replace(/^the update of /, '')} (rest_cannot_edit): a Contributor cannot change a post once it is published, and an Author only their own`,
+          status,
+        ),
+        `give "${username}" the Author role (its own posts) or Editor (all posts); \`vidhook doctor\` checks the role against the settings`,
+      );
+    }
     if (code === 'rest_cannot_publish') {
       return new PermanentError(
         `user "${username}" may not publish posts (rest_cannot_publish): set status to draft or pending, or give the user the Author or Editor role`,
@@ -213,6 +366,8 @@ function restAnswer(res: HttpResponse, action: string, username: string): Classi
     return new PermanentError(`WordPress refused ${action} to user "${username}" (${detail})`, status);
   }
   if (status === 404 && code === 'rest_post_invalid_id') return new PostGoneError(`${action}: the post no longer exists (${detail})`, status);
+  // WordPress answers a file it will not take (AVIF on 6.1, a type not allowed) with 500: retrying cannot help.
+  if (code.startsWith('rest_upload_')) return new PayloadValidationError(`WordPress refused ${action} (${detail})`, status);
   if (status === 413) return new PayloadValidationError(`the site refused ${action}: the request is larger than its upload limit (HTTP 413)`, status);
   if (isRetryableStatus(status) && status !== 501) {
     return new RetryableError(`WordPress could not complete ${action} (${detail})`, parseRetryAfter(res.headers['retry-after']), status);

@@ -53,7 +53,39 @@ function fileBlock(url: string, poster: string | undefined): string {
   );
 }
 
-export function videoBlock(link: VideoLink, options: { poster?: string; width?: number; height?: number }): SafeHtml {
+export type ContentFormat = 'blocks' | 'shortcodes';
+
+/** The extensions wp_video_shortcode() plays (wp_get_video_extensions); it links any other src. */
+const SHORTCODE_VIDEO = /\.(mp4|m4v|webm|ogv|flv)$/i;
+
+/**
+ * A URL as a shortcode attribute or body: WordPress's shortcode parser ends a value at a quote
+ * and a shortcode at a bracket, so those (and spaces) are percent-encoded, as a URL allows.
+ */
+function shortcodeUrl(url: string): string {
+  return url.replace(/[\s"'[\]<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/**
+ * WordPress's own shortcodes, for sites on the classic editor: [embed] for YouTube and Vimeo
+ * (oEmbed), [video] for a file whose name WordPress recognises. WordPress checks the extension at
+ * the very end of the src (a signed URL's query string hides it): such a file gets a plain
+ * <video> element instead, which the classic editor keeps as well.
+ */
+function shortcode(link: VideoLink, options: { poster?: string; width?: number; height?: number }): string {
+  if (link.kind === 'external') return `[embed]${shortcodeUrl(link.url)}[/embed]`;
+  const size = options.width && options.height ? { width: options.width, height: options.height } : {};
+  if (SHORTCODE_VIDEO.test(link.url)) {
+    const attributes = { src: link.url, ...(options.poster ? { poster: options.poster } : {}), ...size };
+    return `[video ${Object.entries(attributes).map(([k, v]) => `${k}="${typeof v === 'number' ? v : shortcodeUrl(v)}"`).join(' ')}]`;
+  }
+  const poster = options.poster ? ` poster="${escapeHtml(options.poster)}"` : '';
+  const dimensions = options.width && options.height ? ` width="${options.width}" height="${options.height}"` : '';
+  return `<video controls preload="metadata"${poster}${dimensions} src="${escapeHtml(link.url)}"></video>`;
+}
+
+export function videoBlock(link: VideoLink, options: { poster?: string; width?: number; height?: number; format?: ContentFormat }): SafeHtml {
+  if (options.format === 'shortcodes') return new SafeHtml(shortcode(link, options));
   return new SafeHtml(
     link.kind === 'external' ? embedBlock(link.url, link.provider, aspectClass(options.width, options.height)) : fileBlock(link.url, options.poster),
   );

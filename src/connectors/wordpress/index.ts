@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { defineConnector, described, httpUrl, PayloadValidationError, secret, type Call, type TypedEvent } from '../core/index.js';
 import { renderTemplate, templateProblem, templateVariables, unsafeMarkup, TemplateError } from '../templates.js';
 import { classifyVideoUrl, httpUrlOrUndefined } from '../video-links.js';
-import { basicCredentials, classifyAnswer, PostGoneError, rest, restJson } from './api.js';
+import { basicCredentials, classifyAnswer, PostGoneError, rest, restBase, restJson } from './api.js';
 import { videoBlock } from './blocks.js';
 import { posterMediaId } from './poster.js';
+import { checkSite } from './check.js';
 import { termIds } from './terms.js';
 
 export const DEFAULT_TITLE_TEMPLATE = '{{ video.title }}';
@@ -20,6 +21,17 @@ export const DEFAULT_CONTENT_TEMPLATE = `{{ video_block }}
 <!-- wp:paragraph -->
 <p><em>Prompt:</em> {{ video.prompt }}</p>
 <!-- /wp:paragraph -->
+{%- endif %}`;
+
+/** The default body for `format: shortcodes`: the classic editor adds the paragraphs itself. */
+export const DEFAULT_CLASSIC_CONTENT_TEMPLATE = `{{ video_block }}
+{%- if video.description %}
+
+{{ video.description }}
+{%- endif %}
+{%- if video.prompt %}
+
+<em>Prompt:</em> {{ video.prompt }}
 {%- endif %}`;
 
 // Settings may arrive as text from `configure --set`.
@@ -47,18 +59,38 @@ const settings = z.object({
   ),
   username: described(z.string().trim().min(1), 'The WordPress user the posts are created as.'),
   appPassword: secret(z.string().trim().min(1), 'An application password of that user (Users → Profile → Application Passwords).'),
+  postType: described(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9_-]+$/i, { message: 'must be post, page, or the REST base of a post type (letters, digits, - and _), e.g. videos' })
+      .optional(),
+    'What to create: post (default), page, or any post type the REST API offers, by its REST base (e.g. videos for /wp/v2/videos).',
+  ),
+  format: described(
+    z.enum(['blocks', 'shortcodes']).optional(),
+    'How the video is written: blocks (default; the block editor) or shortcodes ([video]/[embed], for sites on the classic editor).',
+  ),
   status: described(z.enum(['draft', 'pending', 'private', 'publish']).optional(), 'Status of new posts (default draft).'),
   categories: described(nameList(), 'Category names for the posts; missing ones are created.'),
   tags: described(nameList(), 'Tag names for the posts; missing ones are created.'),
   videoTags: described(flag(), "Also tag posts with the video's own tags (default false)."),
-  featuredImage: described(flag(), 'Upload the poster (video.thumbnailUrl) as featured image (default true).'),
+  featuredImage: described(
+    flag(),
+    'Upload the poster (video.thumbnailUrl) as featured image (default true); a poster that cannot be used is left out and the attempt says why.',
+  ),
   titleTemplate: described(template(), `Liquid template of the post title (default ${DEFAULT_TITLE_TEMPLATE}).`),
-  contentTemplate: described(template(), 'Liquid template of the post body; {{ video_block }} places the video.'),
+  contentTemplate: described(template(), 'Liquid template of the post body; {{ video_block }} places the video (a block, or a shortcode with format shortcodes).'),
 });
 
 export type WordPressSettings = z.output<typeof settings>;
 
 type WordPressCall = Call<WordPressSettings>;
+
+/** Where the post made for a video is remembered; posts keep the key they always had. */
+function postKey(base: string, videoId: string): string {
+  return base === 'posts' ? `post:${videoId}` : `post:${base}:${videoId}`;
+}
 
 async function render(source: string, variables: Record<string, unknown>, setting: string): Promise<string> {
   let out: string;
@@ -87,15 +119,18 @@ async function postFields(event: TypedEvent<'video.completed'>, call: WordPressC
   const link = classifyVideoUrl(video.url);
   if (!link) throw new PayloadValidationError('video.url must be an http(s) URL');
   const poster = httpUrlOrUndefined(video.thumbnailUrl);
-  const block = videoBlock(link, { poster, width: video.width, height: video.height });
+  const block = videoBlock(link, { poster, width: video.width, height: video.height, format: s.format });
   const variables = templateVariables(event, { video_block: block });
 
   const title = (await render(s.titleTemplate ?? DEFAULT_TITLE_TEMPLATE, variables, 'titleTemplate')).replace(/\s+/g, ' ').trim();
   if (!title) throw new PayloadValidationError('titleTemplate renders an empty title');
-  const content = await render(s.contentTemplate ?? DEFAULT_CONTENT_TEMPLATE, variables, 'contentTemplate');
+  const defaultContent = s.format === 'shortcodes' ? DEFAULT_CLASSIC_CONTENT_TEMPLATE : DEFAULT_CONTENT_TEMPLATE;
+  const content = await render(s.contentTemplate ?? defaultContent, variables, 'contentTemplate');
 
-  const categories = await termIds(call, 'categories', s.categories ?? []);
-  const tags = await termIds(call, 'tags', [...(s.tags ?? []), ...(s.videoTags ? (video.tags ?? []) : [])]);
+  // Core pages have neither categories nor tags; WordPress would drop them silently.
+  const terms = restBase(s.postType) !== 'pages';
+  const categories = terms ? await termIds(call, 'categories', s.categories ?? []) : [];
+  const tags = terms ? await termIds(call, 'tags', [...(s.tags ?? []), ...(s.videoTags ? (video.tags ?? []) : [])]) : [];
   const featured = s.featuredImage !== false && poster ? await posterMediaId(call, video, poster) : undefined;
   // Empty lists are left out: WordPress then keeps its default category, and an update keeps an editor's terms.
   return {
@@ -108,10 +143,10 @@ async function postFields(event: TypedEvent<'video.completed'>, call: WordPressC
 }
 
 /** Updates the post remembered for this video; false when it no longer exists. */
-async function updatePost(call: WordPressCall, postId: string, fields: PostFields): Promise<boolean> {
+async function updatePost(call: WordPressCall, base: string, postId: string, fields: PostFields): Promise<boolean> {
   try {
     // The status is left alone: an editor may have published the draft meanwhile.
-    await rest(call, { method: 'POST', route: `/wp/v2/posts/${postId}`, json: fields, action: `the update of post ${postId}` });
+    await rest(call, { method: 'POST', route: `/wp/v2/${base}/${postId}`, json: fields, action: `the update of ${base === 'posts' ? 'post' : `${base} item`} ${postId}` });
     return true;
   } catch (err) {
     if (err instanceof PostGoneError) return false;
@@ -119,18 +154,22 @@ async function updatePost(call: WordPressCall, postId: string, fields: PostField
   }
 }
 
-/** One post per video: created once, updated by later deliveries of the same video. */
+/**
+ * One post per video: created once, updated by later deliveries of the same video. The caller
+ * holds the video's lock, so the id read here is the one an earlier delivery remembered.
+ */
 async function publishVideo(event: TypedEvent<'video.completed'>, call: WordPressCall): Promise<void> {
+  const base = restBase(call.settings.postType);
+  const key = postKey(base, event.data.video.id);
   const fields = await postFields(event, call);
-  const key = `post:${event.data.video.id}`;
   const existing = await call.state.get(key);
-  if (existing && (await updatePost(call, existing, fields))) return;
+  if (existing && (await updatePost(call, base, existing, fields))) return;
 
   const created = await restJson<{ id: number }>(call, {
     method: 'POST',
-    route: '/wp/v2/posts',
+    route: `/wp/v2/${base}`,
     json: { ...fields, status: call.settings.status ?? 'draft' },
-    action: 'the post creation',
+    action: base === 'posts' ? 'the post creation' : `the creation of the ${base} item`,
   });
   await call.state.set(key, String(created.id));
 }
@@ -141,7 +180,7 @@ export const wordpress = defineConnector<WordPressSettings>({
   kind: 'wordpress',
   title: 'WordPress',
   category: 'cms',
-  description: 'Creates a post (a draft by default) embedding each completed video, through the REST API with an application password.',
+  description: 'Creates a post or page (a draft by default) embedding each completed video, as blocks or classic shortcodes, through the REST API with an application password.',
   settings,
   defaultEvents: ['video.completed'],
   limits: { concurrency: 2, perSecond: 5 },
@@ -151,7 +190,8 @@ export const wordpress = defineConnector<WordPressSettings>({
   classify: classifyAnswer,
 
   handlers: {
-    // Two deliveries of one video (a retry racing a resend) must not both create a post or upload the poster.
+    // Two deliveries of one video (a retry racing a resend, two events at once) must not both create
+    // a post or upload the poster: the second waits and then finds the id the first remembered.
     'video.completed': (event, call) => call.serialized(`video:${event.data.video.id}`, () => publishVideo(event, call)),
   },
   skipped: {
@@ -162,16 +202,7 @@ export const wordpress = defineConnector<WordPressSettings>({
     'session.ended': NOT_POSTS,
   },
 
-  async check(call) {
-    const me = await restJson<{ name?: string; slug?: string; roles?: string[] }>(call, {
-      method: 'GET',
-      route: '/wp/v2/users/me',
-      query: { context: 'edit' },
-      action: 'the check of the current user',
-    });
-    const roles = me.roles?.length ? ` (${me.roles.join(', ')})` : '';
-    return `signed in to ${call.settings.siteUrl} as ${me.name ?? me.slug ?? call.settings.username}${roles}`;
-  },
+  check: (call) => checkSite(call),
 
   warnings(s) {
     const out: string[] = [];

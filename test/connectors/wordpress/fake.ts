@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
- * A WordPress site speaking the REST API as core does: Application Passwords over Basic auth,
- * posts, media (raw-body upload), categories and tags, core's error bodies, and, when pretty
- * permalinks are off, only the ?rest_route= form (/wp-json/ is the theme's 404 page).
+ * A WordPress site speaking the REST API as core 6.1 does (checked against the real one, see
+ * real/): Application Passwords over Basic auth (a wrong one answered like no credentials at all;
+ * XML-RPC's login tells them apart), posts and pages, media (raw-body upload; AVIF refused),
+ * categories and tags, post types, core's error bodies, and, when pretty permalinks are off, only
+ * the ?rest_route= form (/wp-json/ redirects a GET and shows the home page otherwise).
  */
 export interface FakeWordPressOptions {
   username?: string;
@@ -16,10 +18,13 @@ export interface FakeWordPressOptions {
   stripsAuthorization?: boolean;
   /** Files served under /cdn/<name> (the video CDN). */
   files?: Record<string, { contentType: string; body: Buffer }>;
+  /** XML-RPC turned off (security plugins often do). */
+  xmlrpcDisabled?: boolean;
 }
 
 export interface WpPost {
   id: number;
+  type: 'post' | 'page';
   title: string;
   content: string;
   status: string;
@@ -46,6 +51,7 @@ export interface RecordedRequest {
 export interface FakeWordPress {
   siteUrl: string;
   origin: string;
+  /** Posts and pages (by `type`). */
   posts: Map<number, WpPost>;
   media: Map<number, WpMedia>;
   terms: { categories: Map<number, string>; tags: Map<number, string> };
@@ -55,11 +61,29 @@ export interface FakeWordPress {
   close(): Promise<void>;
 }
 
-const CAPABILITIES: Record<string, { publish: boolean; upload: boolean }> = {
-  administrator: { publish: true, upload: true },
-  editor: { publish: true, upload: true },
-  author: { publish: true, upload: true },
-  contributor: { publish: false, upload: false },
+const CAPABILITIES: Record<string, { publish: boolean; upload: boolean; editPublished: boolean; pages: boolean; manageCategories: boolean }> = {
+  administrator: { publish: true, upload: true, editPublished: true, pages: true, manageCategories: true },
+  editor: { publish: true, upload: true, editPublished: true, pages: true, manageCategories: true },
+  author: { publish: true, upload: true, editPublished: true, pages: false, manageCategories: false },
+  contributor: { publish: false, upload: false, editPublished: false, pages: false, manageCategories: false },
+};
+
+/** users/me?context=edit's capabilities: the role's, as core lists them. */
+function capabilityList(role: string): Record<string, boolean> {
+  const c = CAPABILITIES[role];
+  const caps: Record<string, boolean> = { read: true, edit_posts: true, [role]: true };
+  if (c.publish) Object.assign(caps, { publish_posts: true });
+  if (c.upload) caps.upload_files = true;
+  if (c.editPublished) caps.edit_published_posts = true;
+  if (c.pages) Object.assign(caps, { edit_pages: true, publish_pages: true, edit_published_pages: true });
+  if (c.manageCategories) caps.manage_categories = true;
+  return caps;
+}
+
+const TYPES = {
+  post: { slug: 'post', rest_base: 'posts', name: 'Posts', taxonomies: ['category', 'post_tag'], capabilities: { edit_posts: 'edit_posts', publish_posts: 'publish_posts', edit_published_posts: 'edit_published_posts', create_posts: 'edit_posts' } },
+  page: { slug: 'page', rest_base: 'pages', name: 'Pages', taxonomies: [], capabilities: { edit_posts: 'edit_pages', publish_posts: 'publish_pages', edit_published_posts: 'edit_published_pages', create_posts: 'edit_pages' } },
+  attachment: { slug: 'attachment', rest_base: 'media', name: 'Media', taxonomies: [], capabilities: { edit_posts: 'edit_posts', create_posts: 'upload_files' } },
 };
 
 const wpError = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) => ({
@@ -86,20 +110,32 @@ export async function startFakeWordPress(options: FakeWordPressOptions = {}): Pr
 
   type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 
-  function authenticate(headers: Record<string, string>): 'ok' | 'none' | Answer {
-    const header = options.stripsAuthorization ? undefined : headers.authorization;
-    if (!header) return 'none';
-    const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header);
-    if (!match) return wpError(401, 'rest_not_logged_in', 'You are not currently logged in.');
-    const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-    const [user, ...rest] = decoded.split(':');
-    if (user !== username) return wpError(401, 'invalid_username', 'Unknown username. Check again or try your email address.');
+  function credentialsRight(user: string, password: string): boolean {
     // Core strips everything but letters and digits from an application password.
-    const strip = (s: string) => s.replace(/[^a-z\d]/gi, '');
-    if (strip(rest.join(':')) !== strip(appPassword)) {
-      return wpError(401, 'incorrect_password', 'The provided password is an invalid application password.');
-    }
-    return 'ok';
+    const strip = (text: string) => text.replace(/[^a-z\d]/gi, '');
+    return user === username && strip(password) === strip(appPassword);
+  }
+
+  /** WordPress 6.1 answers a wrong password or user as if no credentials came at all. */
+  function authenticate(headers: Record<string, string>): 'ok' | 'none' {
+    const header = options.stripsAuthorization ? undefined : headers.authorization;
+    const match = header ? /^Basic ([A-Za-z0-9+/=]+)$/.exec(header) : null;
+    if (!match) return 'none';
+    const [user, ...rest] = Buffer.from(match[1], 'base64').toString('utf8').split(':');
+    return credentialsRight(user, rest.join(':')) ? 'ok' : 'none';
+  }
+
+  function xmlrpc(body: string): { status: number; body: string } {
+    const fault = (code: number, text: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>${code}</int></value></member><member><name>faultString</name><value><string>${text}</string></value></member></struct></value></fault></methodResponse>`;
+    if (options.xmlrpcDisabled) return { status: 405, body: 'XML-RPC server accepts POST requests only.' };
+    const params = [...body.matchAll(/<string>([^<]*)<\/string>/g)].map((m) => m[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+    if (!body.includes('<methodName>wp.getUsersBlogs</methodName>') || params.length !== 2) return { status: 200, body: fault(-32601, 'server error. requested method does not exist.') };
+    if (!credentialsRight(params[0], params[1])) return { status: 200, body: fault(403, 'Incorrect username or password.') };
+    return {
+      status: 200,
+      body: `<?xml version="1.0" encoding="UTF-8"?>\n<methodResponse>\n  <params>\n    <param><value><array><data><value><struct><member><name>blogid</name><value><string>1</string></value></member></struct></value></data></array></value></param>\n  </params>\n</methodResponse>`,
+    };
   }
 
   function termRoutes(taxonomy: 'categories' | 'tags', method: string, query: URLSearchParams, json: Record<string, unknown>): Answer {
@@ -132,8 +168,9 @@ export async function startFakeWordPress(options: FakeWordPressOptions = {}): Pr
     return undefined;
   }
 
-  function postRoutes(method: string, id: number | undefined, json: Record<string, unknown>): Answer {
+  function postRoutes(type: 'post' | 'page', method: string, id: number | undefined, json: Record<string, unknown>): Answer {
     if (method !== 'POST') return wpError(404, 'rest_no_route', 'No route was found matching the URL and request method.');
+    if (type === 'page' && !CAPABILITIES[role].pages) return wpError(403, 'rest_cannot_create', 'Sorry, you are not allowed to create pages as this user.');
     const status = (json.status as string | undefined) ?? 'draft';
     if (!['publish', 'future', 'draft', 'pending', 'private'].includes(status)) {
       return wpError(400, 'rest_invalid_param', 'Invalid parameter(s): status', { params: { status: 'status is not one of publish, future, draft, pending, private, and trash.' } });
@@ -153,11 +190,12 @@ export async function startFakeWordPress(options: FakeWordPressOptions = {}): Pr
     };
     if (id !== undefined) {
       const post = posts.get(id);
-      if (!post) return wpError(404, 'rest_post_invalid_id', 'Invalid post ID.');
+      if (!post || post.type !== type) return wpError(404, 'rest_post_invalid_id', 'Invalid post ID.');
+      if (post.status === 'publish' && !CAPABILITIES[role].editPublished) return wpError(403, 'rest_cannot_edit', 'Sorry, you are not allowed to edit this post.');
       Object.assign(post, fields);
       return { status: 200, body: { ...post, link: `${origin}/?p=${id}` } };
     }
-    const post: WpPost = { id: nextId++, title: '', content: '', status: 'draft', categories: [1], tags: [], featured_media: 0, ...fields };
+    const post: WpPost = { id: nextId++, type, title: '', content: '', status: 'draft', categories: type === 'post' ? [1] : [], tags: [], featured_media: 0, ...fields };
     posts.set(post.id, post);
     return { status: 201, body: { ...post, link: `${origin}/?p=${post.id}` }, headers: { location: `${origin}/wp-json/wp/v2/posts/${post.id}` } };
   }
@@ -171,7 +209,10 @@ export async function startFakeWordPress(options: FakeWordPressOptions = {}): Pr
     if (!disposition) return wpError(400, 'rest_upload_no_content_disposition', 'No Content-Disposition supplied.');
     const filename = /^attachment; filename="([^"]+)"$/.exec(disposition)?.[1];
     if (!filename) return wpError(400, 'rest_upload_invalid_disposition', 'Invalid Content-Disposition supplied. Content-Disposition needs to be formatted as `attachment; filename="image.png"` or similar.');
-    if (!type.startsWith('image/') || type === 'image/svg+xml') return wpError(500, 'rest_upload_sideload_error', 'Sorry, you are not allowed to upload this file type.');
+    // 6.1 knows no AVIF: its upload is refused like any type not allowed.
+    if (!type.startsWith('image/') || type === 'image/svg+xml' || type === 'image/avif') {
+      return wpError(500, 'rest_upload_sideload_error', 'Sorry, you are not allowed to upload this file type.');
+    }
     const id = nextId++;
     media.set(id, { id, filename, contentType: type, bytes: body });
     return { status: 201, body: { id, source_url: `${origin}/wp-content/uploads/${filename}`, mime_type: type, media_type: 'image' } };
@@ -183,24 +224,38 @@ export async function startFakeWordPress(options: FakeWordPressOptions = {}): Pr
       return { status: failures.status, body: failures.body, headers: failures.headers };
     }
     const auth = authenticate(headers);
-    if (auth !== 'ok' && auth !== 'none') return auth;
     const contentType = headers['content-type'] ?? '';
     let json: Record<string, unknown> = {};
     if (contentType.startsWith('application/json') && body.length) json = JSON.parse(body.toString('utf8'));
 
     if (route === '/wp/v2/users/me') {
       if (auth === 'none') return wpError(401, 'rest_not_logged_in', 'You are not currently logged in.');
-      return { status: 200, body: { id: 1, name: 'Eddie Tor', slug: username, roles: [role] } };
+      return { status: 200, body: { id: 1, name: 'Eddie Tor', slug: username, roles: [role], ...(query.get('context') === 'edit' ? { capabilities: capabilityList(role) } : {}) } };
+    }
+    if (route === '/') {
+      return { status: 200, body: { name: 'Fake site', authentication: { 'application-passwords': { endpoints: { authorization: `${origin}/wp-admin/authorize-application.php` } } } } };
+    }
+    if (route === '/wp/v2/types') {
+      if (query.get('context') === 'edit' && auth === 'none') return wpError(401, 'rest_cannot_view', 'Sorry, you are not allowed to edit posts in this post type.');
+      return { status: 200, body: TYPES };
+    }
+    const attachment = /^\/wp\/v2\/media\/(\d+)$/.exec(route);
+    if (attachment) {
+      if (auth === 'none') return wpError(401, 'rest_forbidden_context', 'Sorry, you are not allowed to edit this post.');
+      const id = Number(attachment[1]);
+      if (!media.has(id)) return wpError(404, 'rest_post_invalid_id', 'Invalid post ID.');
+      if (method === 'DELETE') media.delete(id);
+      return { status: 200, body: { id } };
     }
     const taxonomy = /^\/wp\/v2\/(categories|tags)$/.exec(route)?.[1] as 'categories' | 'tags' | undefined;
     if (taxonomy) {
       if (method !== 'GET' && auth === 'none') return wpError(401, 'rest_cannot_create', 'Sorry, you are not allowed to create terms in this taxonomy.');
       return termRoutes(taxonomy, method, query, json);
     }
-    const post = /^\/wp\/v2\/posts(?:\/(\d+))?$/.exec(route);
+    const post = /^\/wp\/v2\/(posts|pages)(?:\/(\d+))?$/.exec(route);
     if (post) {
-      if (auth === 'none') return wpError(401, 'rest_cannot_create', 'Sorry, you are not allowed to create posts as this user.');
-      return postRoutes(method, post[1] ? Number(post[1]) : undefined, json);
+      if (auth === 'none') return wpError(401, 'rest_cannot_create', `Sorry, you are not allowed to create ${post[1]} as this user.`);
+      return postRoutes(post[1] === 'pages' ? 'page' : 'post', method, post[2] ? Number(post[2]) : undefined, json);
     }
     if (route === '/wp/v2/media' && method === 'POST') {
       if (auth === 'none') return wpError(401, 'rest_cannot_create', 'Sorry, you are not allowed to upload media as this user.');
@@ -226,6 +281,17 @@ export async function startFakeWordPress(options: FakeWordPressOptions = {}): Pr
     if (route !== undefined) {
       url.searchParams.delete('rest_route');
       answer = rest(route, req.method ?? 'GET', url.searchParams, headers, body);
+    } else if (url.pathname === '/xmlrpc.php' && req.method === 'POST') {
+      const answer = xmlrpc(body.toString('utf8'));
+      res.writeHead(answer.status, { 'content-type': answer.status === 200 ? 'text/xml; charset=UTF-8' : 'text/plain' });
+      res.end(answer.body);
+      return;
+    } else if (url.pathname.startsWith('/wp-json/') && !pretty) {
+      // Plain permalinks: a GET is redirected to its canonical URL, anything else shows the home page.
+      if (req.method === 'GET') res.writeHead(301, { location: `${origin}${url.pathname.replace(/\/?$/, '/')}`, 'content-type': 'text/html; charset=UTF-8' });
+      else res.writeHead(200, { 'content-type': 'text/html; charset=UTF-8' });
+      res.end(req.method === 'GET' ? '' : '<!doctype html><html><body><h1>Fake site</h1></body></html>');
+      return;
     } else if (url.pathname.startsWith('/cdn/') && options.files?.[url.pathname.slice(5)]) {
       const file = options.files[url.pathname.slice(5)];
       res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.body.length) });

@@ -58,6 +58,7 @@ describe('wordpress connector', () => {
     expect([...site.posts.values()]).toEqual([
       {
         id: expect.any(Number),
+        type: 'post',
         title: 'Product launch teaser',
         content: MP4_CONTENT(site.origin),
         status: 'draft',
@@ -225,22 +226,31 @@ https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1
     expect(post.title).toMatch(/^Product launch teaser by Maya Chen \(\d{4}-\d{2}-\d{2}\)$/);
   });
 
-  it('gives an AuthError naming the cause for a wrong application password', async () => {
+  it('names a wrong application password as such: WordPress 6.1 answers it like no credentials, XML-RPC tells them apart', async () => {
     await start();
     const error = await wordpress
       .deliver(completed(), destination({ appPassword: 'wrong pass word 0000 1111 2222' }), createHttp(), memoryContext())
       .catch((e) => e);
     expect(error).toBeInstanceOf(AuthError);
-    expect(error.message).toMatch(/incorrect_password/);
-    expect(error.message).toMatch(/application password for user "editor"/);
+    expect(error.message).toMatch(/refused the application password of "editor" \(rest_cannot_create on the upload of the poster .*; its XML-RPC login refused it too\)/);
+    expect(error.message).not.toMatch(/strips/);
+    expect(error.fix).toMatch(/create a new application password for "editor" .* set appPassword/);
   });
 
   it('explains a server that strips the Authorization header', async () => {
     await start({ stripsAuthorization: true });
     const error = await wordpress.deliver(completed(), destination({ featuredImage: false }), createHttp(), memoryContext()).catch((e) => e);
     expect(error).toBeInstanceOf(AuthError);
-    expect(error.message).toMatch(/rest_cannot_create/);
-    expect(error.message).toMatch(/strips the Authorization header/);
+    expect(error.message).toMatch(/accepts the application password of "editor", but the REST API saw no credentials \(rest_cannot_create on the post creation\): the web server strips the Authorization header/);
+    expect(error.fix).toMatch(/SetEnvIf Authorization/);
+  });
+
+  it('names both causes when XML-RPC is off and cannot tell', async () => {
+    await start({ xmlrpcDisabled: true });
+    const error = await wordpress.check!(destination({ appPassword: 'nope nope nope' }), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error.message).toMatch(/the application password is wrong or revoked, or the web server strips the Authorization header/);
+    expect(error.fix).toMatch(/set appPassword.*SetEnvIf/);
   });
 
   it('fails for good when the user may not publish', async () => {
@@ -292,7 +302,7 @@ https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1
 
   it('checks the credentials with users/me', async () => {
     await start();
-    await expect(wordpress.check!(destination(), createHttp(), memoryContext())).resolves.toMatch(/as Eddie Tor \(editor\)/);
+    await expect(wordpress.check!(destination(), createHttp(), memoryContext())).resolves.toEqual({ detail: `signed in to ${site.siteUrl} as Eddie Tor (editor)`, warnings: [] });
     expect(site.requests[0].url).toBe('/wp-json/wp/v2/users/me?context=edit');
     const wrong = wordpress.check!(destination({ appPassword: 'nope nope nope' }), createHttp(), memoryContext());
     await expect(wrong).rejects.toBeInstanceOf(AuthError);
@@ -355,7 +365,11 @@ https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1
     const http = createHttp({ dryRun: true });
     await wordpress.deliver(completed({ title: 'Launch teaser (final cut)' }), destination(), http, ctx);
     expect(site.requests).toHaveLength(sent);
-    expect(http.exchanges.map((e) => `${e.request.method} ${new URL(e.request.url).pathname}`)).toEqual([`POST /wp-json/wp/v2/posts/${postId}`]);
+    const [mediaId] = site.media.keys();
+    expect(http.exchanges.map((e) => `${e.request.method} ${new URL(e.request.url).pathname}`)).toEqual([
+      `GET /wp-json/wp/v2/media/${mediaId}`,
+      `POST /wp-json/wp/v2/posts/${postId}`,
+    ]);
     expect(ctx.state.map).toEqual(remembered);
   });
 
@@ -389,15 +403,103 @@ https://www.youtube.com/watch?v=dQw4w9WgXcQ&amp;t=1
     expect(download.headers).not.toHaveProperty('authorization');
   });
 
-  it('fails the delivery, not the destination, for a poster that is not there', async () => {
+  it('publishes without the featured image when the poster is not there, and says so naming the poster', async () => {
     await start();
-    const error = await wordpress
-      .deliver(completed({ thumbnailUrl: `${site.origin}/cdn/missing.jpg` }), destination(), createHttp(), memoryContext())
-      .catch((e) => e);
-    expect(error).toBeInstanceOf(PermanentError);
-    expect(error).not.toBeInstanceOf(EndpointGoneError);
-    expect(error.message).toMatch(/poster download .*missing\.jpg failed \(HTTP 404\)/);
+    const http = createHttp();
+    await wordpress.deliver(completed({ thumbnailUrl: `${site.origin}/cdn/missing.jpg` }), destination(), http, memoryContext());
+    expect([...site.posts.values()].map((p) => p.featured_media)).toEqual([0]);
+    expect(http.notes).toEqual([`published without the featured image: the poster download ${site.origin}/cdn/missing.jpg failed (HTTP 404)`]);
+  });
+
+  it('publishes without the featured image when WordPress refuses the poster (AVIF on 6.1)', async () => {
+    await start({ files: { 'p.avif': { contentType: 'image/avif', body: POSTER } } });
+    const http = createHttp();
+    await wordpress.deliver(completed({ thumbnailUrl: `${site.origin}/cdn/p.avif` }), destination(), http, memoryContext());
+    expect(site.posts.size).toBe(1);
+    expect(http.notes[0]).toMatch(new RegExp(`^published without the featured image: WordPress refused the upload of the poster ${site.origin}/cdn/p.avif \\(rest_upload_sideload_error`));
+  });
+
+  it('still fails the delivery when the poster upload meets a wrong password', async () => {
+    await start();
+    const error = await wordpress.deliver(completed(), destination({ appPassword: 'wrong wrong wrong' }), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(AuthError);
     expect(site.posts.size).toBe(0);
+  });
+
+  it('uploads the poster again when the remembered attachment was deleted', async () => {
+    await start();
+    const ctx = memoryContext();
+    await wordpress.deliver(completed(), destination(), createHttp(), ctx);
+    site.media.clear();
+    await wordpress.deliver(completed(), destination(), createHttp(), ctx);
+    const [post] = site.posts.values();
+    expect(site.media.has(post.featured_media)).toBe(true);
+    expect(ctx.state.map.get('media:vid_2xq9c7')).toBe(String(post.featured_media));
+  });
+
+  it('creates a page when postType is page, without categories (pages have none)', async () => {
+    await start();
+    const ctx = memoryContext();
+    await wordpress.deliver(completed(), destination({ postType: 'page', categories: ['AI'] }), createHttp(), ctx);
+    const [page] = site.posts.values();
+    expect(page.type).toBe('page');
+    expect(site.terms.categories.size).toBe(1);
+    expect(ctx.state.map.get('post:pages:vid_2xq9c7')).toBe(String(page.id));
+    await wordpress.deliver(completed({ title: 'Again' }), destination({ postType: 'page' }), createHttp(), ctx);
+    expect(site.posts.size).toBe(1);
+    expect(page.title).toBe('Again');
+  });
+
+  it.each([
+    ['an MP4 file', { url: 'https://cdn.example.com/v/clip.mp4', width: 1280, height: 720 }, '[video src="https://cdn.example.com/v/clip.mp4" poster="POSTER" width="1280" height="720"]'],
+    ['a signed URL, whose extension WordPress would not see', { url: 'https://cdn.example.com/v/clip.mp4?sig=a"b' }, '<video controls preload="metadata" poster="POSTER" width="1920" height="1080" src="https://cdn.example.com/v/clip.mp4?sig=a%22b"></video>'],
+    ['a YouTube link', { url: 'https://youtu.be/dQw4w9WgXcQ' }, '[embed]https://youtu.be/dQw4w9WgXcQ[/embed]'],
+    ['a file URL with a bracket', { url: 'https://cdn.example.com/v/a]b.mp4' }, '[video src="https://cdn.example.com/v/a%5Db.mp4" poster="POSTER" width="1920" height="1080"]'],
+  ])('writes %s as WordPress shortcode markup with format shortcodes', async (_, video, markup) => {
+    await start();
+    await wordpress.deliver(completed(video), destination({ format: 'shortcodes', featuredImage: false }), createHttp(), memoryContext());
+    const [post] = site.posts.values();
+    expect(post.content.split('\n\n')[0]).toBe(markup.replace('POSTER', `${site.origin}/cdn/vid_2xq9c7.jpg`));
+    expect(post.content).not.toContain('<!-- wp:');
+  });
+
+  it('says which setting a Contributor cannot follow, before deliveries fail', async () => {
+    await start({ role: 'contributor' });
+    const report = await wordpress.check!(destination(), createHttp(), memoryContext());
+    expect(report).toMatchObject({
+      detail: expect.stringMatching(/\(contributor\)$/),
+      warnings: [
+        { problem: expect.stringMatching(/cannot update Posts once they are published/), fix: 'give "editor" the Author role' },
+        { problem: expect.stringMatching(/may not upload media/), fix: 'give "editor" the Author role, or set featuredImage false' },
+      ],
+    });
+    const error = await wordpress.check!(destination({ status: 'publish', categories: ['New'] }), createHttp(), memoryContext()).catch((e) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toMatch(/status publish needs publish_posts.*; categories "New" do not exist/);
+    expect(error.fix).toMatch(/Author role.*Editor role/);
+  });
+
+  it('says why a Contributor cannot update a post an editor published', async () => {
+    await start({ role: 'contributor' });
+    const ctx = memoryContext();
+    await wordpress.deliver(completed(), destination({ featuredImage: false }), createHttp(), ctx);
+    [...site.posts.values()][0].status = 'publish';
+    const error = await wordpress.deliver(completed(), destination({ featuredImage: false }), createHttp(), ctx).catch((e) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toMatch(/may not edit post \d+ \(rest_cannot_edit\): a Contributor cannot change a post once it is published/);
+    expect(error.fix).toMatch(/Author role/);
+  });
+
+  it('tells a wrong siteUrl from a wrong password in the check', async () => {
+    await start();
+    const error = await wordpress.check!(destination({ siteUrl: `${site.origin}/blog` }), createHttp(), memoryContext()).catch((e) => e);
+    expect(error.message).toMatch(/no WordPress REST API answered/);
+    expect(error.fix).toMatch(/^check siteUrl/);
+    const gone = await startFakeWordPress();
+    await gone.close();
+    const refused = await wordpress.check!(destination({ siteUrl: gone.siteUrl }), createHttp(), memoryContext()).catch((e) => e);
+    expect(refused.message).toMatch(/connection refused/);
+    expect(refused.fix).toMatch(/make sure siteUrl .* is the address of the WordPress site and that the site is up/);
   });
 
   describe('classify', () => {
