@@ -2,11 +2,14 @@
 // Signals reach it as messages from the main thread; it answers with its exit code.
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
-import { startDaemon } from '../server/daemon.js';
+import { startDaemon, type RunningDaemon } from '../server/daemon.js';
+import type { LoadedConfig } from '../config/index.js';
 import type { AttemptSummary } from '../store/types.js';
 import { UsageError, exitCodeFor } from './errors.js';
 import { Output, type ColorLevels, type GlobalOptions } from './output.js';
-import { loadCliConfig, serverToken } from './context.js';
+import { DAEMON_FILE, loadCliConfig, serverToken, type DaemonRecord } from './context.js';
+import { mkdirSync, readFileSync, unlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { reportError } from './run.js';
 
 export interface ServeOptions {
@@ -25,7 +28,7 @@ export interface ServeThreadData {
   colors: ColorLevels;
 }
 
-/** Sent by the main thread when it receives a signal. */
+/** Sent by the main thread when it receives a signal: SIGHUP reloads the configuration, the others stop. */
 export interface StopMessage {
   signal: string;
 }
@@ -84,18 +87,91 @@ async function serve(options: ServeOptions, globals: GlobalOptions, out: Output,
     if (err.code === 'config_error') throw new UsageError(err.message, 'config_error');
     throw err;
   });
+  // Commands run on this data dir find the daemon here (context.ts findDaemon).
+  const recordFile = join(ctx.dataDir, DAEMON_FILE);
+  const record: DaemonRecord = { url: daemon.url, pid: process.pid, version };
+  try {
+    writeFileSync(recordFile, JSON.stringify(record));
+  } catch (err) {
+    out.warn(`cannot write ${recordFile} (${(err as Error).message}): commands will not find this daemon unless given --server ${daemon.url}`);
+  }
   const names = daemon.context.destinations().map((d) => d.dest.name);
   process.stderr.write(`vidhook ${version} listening on ${daemon.url} — ${names.length} destination(s): ${names.join(', ') || 'none yet'}; data in ${ctx.dataDir}\n`);
 
+  const reload = configReloader(ctx.config, globals, out, daemon);
+  parentPort!.on('message', (m: StopMessage) => {
+    if (m.signal === 'SIGHUP') reload('SIGHUP');
+  });
   const signal = await stopSignal;
+  reload.close();
   out.info(`${signal}: finishing attempts in flight…`);
+  try {
+    if ((JSON.parse(readFileSync(recordFile, 'utf8')) as DaemonRecord).pid === process.pid) unlinkSync(recordFile);
+  } catch {
+    // not ours or gone
+  }
   await daemon.stop().catch((err: Error) => out.warn(`shutdown: ${err.message}`));
   out.info('stopped');
 }
 
+/** How long file events are gathered before one reload: an editor's save is several events. */
+const RELOAD_DEBOUNCE_MS = 250;
+
+/**
+ * Reloads the daemon's configuration when the user store or the project file changes, and on
+ * SIGHUP. A configuration that does not load or validate is not taken: the daemon keeps the one it
+ * has and says why.
+ */
+function configReloader(initial: LoadedConfig, globals: GlobalOptions, out: Output, daemon: RunningDaemon) {
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const apply = (why: string) => {
+    running = running.then(async () => {
+      try {
+        const next = await loadCliConfig(globals);
+        await daemon.reloadConfig(next.config);
+        const names = daemon.context.destinations().map((d) => d.dest.name);
+        out.info(`${why}: configuration reloaded — ${names.length} destination(s): ${names.join(', ') || 'none'}`);
+      } catch (err) {
+        out.warn(`${why}: the new configuration was not applied, the previous one stays in use: ${(err as Error).message}`);
+      }
+    });
+  };
+  const watchers: FSWatcher[] = [];
+  const watchFile = (file: string) => {
+    const dir = dirname(file);
+    const name = basename(file);
+    try {
+      mkdirSync(dir, { recursive: true });
+      // The directory, not the file: editors and the user store replace files by renaming.
+      const w = watch(dir, (_event, changed) => {
+        if (changed !== null && changed !== name) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => apply(`${file} changed`), RELOAD_DEBOUNCE_MS);
+      });
+      w.on('error', (err) => out.warn(`no longer watching ${file}: ${err.message} (send SIGHUP to reload)`));
+      watchers.push(w);
+    } catch (err) {
+      out.warn(`cannot watch ${file} for changes: ${(err as Error).message} (send SIGHUP to reload)`);
+    }
+  };
+  watchFile(initial.userStorePath);
+  if (initial.projectFile) watchFile(initial.projectFile);
+  return Object.assign(apply, {
+    close() {
+      clearTimeout(timer);
+      for (const w of watchers) w.close();
+    },
+  });
+}
+
 const port = parentPort!;
 const { options, globals, colors } = workerData as ServeThreadData;
-const stopSignal = new Promise<string>((resolve) => port.once('message', (m: StopMessage) => resolve(m.signal)));
+const stopSignal = new Promise<string>((resolve) =>
+  port.on('message', (m: StopMessage) => {
+    if (m.signal !== 'SIGHUP') resolve(m.signal);
+  }),
+);
 let exitCode = 0;
 try {
   await serve(options, globals, new Output(globals, colors), stopSignal);

@@ -1,6 +1,6 @@
 import type { Attempt, AttemptFilter, Delivery, DeliveryFilter, DeliveryState } from '../store/types.js';
 import type { GlobalOptions } from './output.js';
-import { allDestinations, loadCliConfig, openStore, serverToken, serverUrl } from './context.js';
+import { allDestinations, findDaemon, loadCliConfig, openStore } from './context.js';
 import { UsageError } from './errors.js';
 
 export interface RetryQuery {
@@ -139,6 +139,6 @@ async function storeLog(globals: GlobalOptions): Promise<DeliveryLog> {
 }
 
 export async function openDeliveryLog(globals: GlobalOptions): Promise<DeliveryLog> {
-  const url = serverUrl(globals);
-  return url ? daemonLog(url, serverToken(globals)) : storeLog(globals);
+  const daemon = await findDaemon(globals, (await loadCliConfig(globals)).config);
+  return daemon ? daemonLog(daemon.url, daemon.token) : storeLog(globals);
 }

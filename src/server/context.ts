@@ -16,6 +16,8 @@ export interface DaemonContext {
   limits: { maxBodyBytes: number; maxBatch: number };
   allowPrivateTargets: boolean;
   destinations(): ResolvedDestination<AnyConnector>[];
+  /** Goes up by one each time the daemon takes a changed configuration (GET /api/integrations/status). */
+  configGeneration(): number;
   /** Re-reads runtime registrations and hands the new set to the dispatcher. */
   reloadDestinations(): Promise<void>;
   /** Why new events cannot be taken right now (draining, disk budget), or undefined. */

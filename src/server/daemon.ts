@@ -49,6 +49,11 @@ export interface RunningDaemon {
   url: string;
   server: Server;
   context: DaemonContext;
+  /**
+   * Takes a newly loaded configuration: its destinations replace the old ones for attempts that
+   * start from now on (attempts in flight finish under the settings they started with).
+   */
+  reloadConfig(config: LoadedConfig): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -81,6 +86,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
 async function serve(store: ThreadedStore, options: DaemonOptions): Promise<RunningDaemon> {
   let destinations: ResolvedDestination<AnyConnector>[] = resolveDestinations(options.config, await store.listRuntimeDestinations());
+  let configGeneration = 1;
   const metrics = new Metrics();
   const stream = new AttemptStream();
   let draining = false;
@@ -120,8 +126,9 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     limits: { maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, maxBatch: options.maxBatch ?? 1000 },
     allowPrivateTargets: options.allowPrivateTargets === true,
     destinations: () => destinations,
+    configGeneration: () => configGeneration,
     async reloadDestinations() {
-      destinations = resolveDestinations(options.config, await store.listRuntimeDestinations());
+      destinations = resolveDestinations(context.config, await store.listRuntimeDestinations());
       dispatcher.syncLanes();
     },
     refusal() {
@@ -196,6 +203,13 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     url: `http://${host}:${address.port}`,
     server,
     context,
+    async reloadConfig(config) {
+      const next = resolveDestinations(config, await store.listRuntimeDestinations());
+      context.config = config;
+      destinations = next;
+      configGeneration += 1;
+      dispatcher.syncLanes();
+    },
     async stop() {
       draining = true;
       clearInterval(diskTimer);

@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { Output, type GlobalOptions } from '../output.js';
 import { ask, loadPrompts, type Prompts } from '../prompts.js';
 import { canPrompt } from '../tty.js';
+import { afterChange, beforeChange, printPickup, reloaded } from '../daemon-pickup.js';
 import { printTestResult, testDestination, type TestResult } from './destinations-probe.js';
 
 interface ConfigureOptions {
@@ -195,7 +196,9 @@ export default async function configure([kindArg]: string[], options: ConfigureO
   const warnings = connector.warnings?.(resolved.dest.settings) ?? [];
   for (const w of warnings) out.warn(w);
 
+  const pickup = await beforeChange(globals, ctx.config);
   users.put(name, body);
+  const daemon = await afterChange(pickup, reloaded);
 
   const shown = maskedSettings(resolved);
   if (!out.json) {
@@ -210,6 +213,7 @@ export default async function configure([kindArg]: string[], options: ConfigureO
       out.line(`  secret: ${generatedSecret}`);
       out.line(c.yellow('  This signing secret is shown only once: give it to the receiver so it can verify each request.'));
     }
+    printPickup(out, daemon);
   }
 
   let wantTest = options.test === true;
@@ -237,6 +241,7 @@ export default async function configure([kindArg]: string[], options: ConfigureO
       warnings,
       ...(generatedSecret ? { signingSecret: generatedSecret } : {}),
       ...(test ? { test } : {}),
+      ...(daemon ? { daemon } : {}),
     });
   }
   return test?.outcome === 'failed' ? 1 : 0;

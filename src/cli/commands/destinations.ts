@@ -12,6 +12,7 @@ import { Output, table, type GlobalOptions } from '../output.js';
 import { canPrompt } from '../tty.js';
 import { colorState } from '../destination-state.js';
 import { ask, loadPrompts } from '../prompts.js';
+import { afterChange, beforeChange, printPickup } from '../daemon-pickup.js';
 import { printTestResult, testDestination } from './destinations-probe.js';
 
 /** One destination as the user sees it: where it comes from, its resolved form if it resolves, and its state. */
@@ -181,14 +182,19 @@ export async function remove([name]: string[], options: RemoveOptions, globals: 
         return 1;
       }
     }
+    const pickup = await beforeChange(globals);
     if (entry.source === 'runtime') await store.deleteRuntimeDestination(name);
     else {
       const { UserStore } = await import('../../config/user-store.js');
       new UserStore().remove(name);
     }
     await store.setDisabled(name, null);
-    if (out.json) out.data({ removed: name, source: entry.source });
-    else out.line(`${out.color.green('✓')} removed ${name} from the ${ORIGIN_LABEL[entry.source]}`);
+    const daemon = await afterChange(pickup, (s) => !s.destinations.some((d) => d.name === name));
+    if (out.json) out.data({ removed: name, source: entry.source, ...(daemon ? { daemon } : {}) });
+    else {
+      out.line(`${out.color.green('✓')} removed ${name} from the ${ORIGIN_LABEL[entry.source]}`);
+      printPickup(out, daemon);
+    }
     return 0;
   });
 }
@@ -197,10 +203,14 @@ async function setDisabled(name: string, disabled: boolean, globals: GlobalOptio
   const out = new Output(globals);
   await withEntries(globals, async (entries, store) => {
     const entry = find(entries, name);
+    const pickup = await beforeChange(globals);
     await store.setDisabled(name, disabled ? `disabled by ${process.env.USER ?? 'the user'} with vidhook destinations disable` : null);
+    // The daemon reads the flags from the store it shares (at most a second old when a lane asks).
+    const daemon = await afterChange(pickup, (s) => s.destinations.some((d) => d.name === name && (d.state === 'disabled') === disabled));
     const was = entry.disabledReason;
-    if (out.json) return out.data({ name, state: disabled ? 'disabled' : 'enabled', ...(was !== undefined && !disabled ? { cleared: was } : {}) });
+    if (out.json) return out.data({ name, state: disabled ? 'disabled' : 'enabled', ...(was !== undefined && !disabled ? { cleared: was } : {}), ...(daemon ? { daemon } : {}) });
     out.line(`${out.color.green('✓')} ${name} ${disabled ? 'disabled: nothing is delivered to it until `vidhook destinations enable ' + name + '`' : 'enabled'}`);
+    printPickup(out, daemon);
     if (!disabled && was !== undefined) out.info(`cleared: ${was}`);
     if (!disabled && entry.resolved?.dest.enabled === false) out.warn(`${name} has enabled: false in the ${ORIGIN_LABEL[entry.source]}; change it there too`);
   });

@@ -6,7 +6,7 @@ import type { AnyConnector } from '../../connectors/core/types.js';
 import { connectorState, secretValues } from '../../delivery/connector-context.js';
 import type { ResolvedDestination } from '../../destinations/index.js';
 import type { SqliteStore } from '../../store/sqlite.js';
-import { serverToken, serverUrl } from '../context.js';
+import { findDaemon } from '../context.js';
 import { Output, type GlobalOptions } from '../output.js';
 import { destinationEntries, stateOf, type DestinationEntry } from './destinations.js';
 
@@ -104,16 +104,35 @@ async function storeCheck(dataDir: string, checks: Check[]): Promise<SqliteStore
   }
 }
 
-async function daemonCheck(globals: GlobalOptions, checks: Check[]): Promise<void> {
-  const url = serverUrl(globals);
-  if (!url) {
-    checks.push({ check: 'daemon', status: 'skip', detail: 'no daemon configured (--server or VIDHOOK_SERVER); commands deliver in-process' });
+async function daemonCheck(globals: GlobalOptions, config: LoadedConfig, names: string[], checks: Check[]): Promise<void> {
+  const daemon = await findDaemon(globals, config);
+  if (!daemon) {
+    checks.push({ check: 'daemon', status: 'skip', detail: 'no daemon running on this data dir and none named (--server or VIDHOOK_SERVER); commands deliver in-process' });
     return;
   }
+  const url = daemon.url;
   const { createClient } = await import('../../client.js');
   try {
-    const body = await createClient({ url, token: serverToken(globals), retryForMs: 0 }).request<{ daemon?: { version?: string } }>('GET', '/api/integrations/status');
+    const body = await createClient({ url, token: daemon.token, retryForMs: 0 }).request<{
+      daemon?: { version?: string; configGeneration?: number };
+      destinations?: Array<{ name: string }>;
+    }>('GET', '/api/integrations/status');
     checks.push({ check: 'daemon', status: 'ok', detail: `${url} answers${body.daemon?.version ? ` (vidhook ${body.daemon.version})` : ''}` });
+    // Whether the running daemon has the configuration these files describe.
+    const running = (body.destinations ?? []).map((d) => d.name).sort();
+    const here = [...names].sort();
+    if (running.join('\n') === here.join('\n')) {
+      checks.push({ check: 'daemon config', status: 'ok', detail: `the daemon runs the current configuration (${here.length} destination(s))` });
+    } else {
+      const missing = here.filter((n) => !running.includes(n));
+      const extra = running.filter((n) => !here.includes(n));
+      checks.push({
+        check: 'daemon config',
+        status: 'warn',
+        detail: `the daemon at ${url} has not picked up the latest configuration${missing.length ? `; not running: ${missing.join(', ')}` : ''}${extra.length ? `; still running: ${extra.join(', ')}` : ''}`,
+        fix: 'it reloads when the user store or project file changes; send it SIGHUP (kill -HUP <pid of vidhook serve>) or restart it',
+      });
+    }
   } catch (err) {
     const e = err as { code?: string; status?: number; message: string };
     if (e.status === 401 || e.status === 403) {
@@ -175,7 +194,7 @@ export default async function doctor(_: string[], options: DoctorOptions, global
       }
       literalSecretChecks(config, entries, checks);
       if (options.network !== false) {
-        await daemonCheck(globals, checks);
+        await daemonCheck(globals, config, entries.map((e) => e.name), checks);
         const usable = entries.filter((e) => e.resolved && e.resolved.dest.enabled).map((e) => e.resolved!);
         checks.push(...(await Promise.all(usable.map((r) => credentialCheck(r, store, config.timeoutMs ?? CHECK_TIMEOUT_MS)))).flat());
         if (usable.length) await (await import('../../delivery/http.js')).closeHttpAgents();

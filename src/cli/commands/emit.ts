@@ -3,9 +3,9 @@ import { destinationsFor } from '../../delivery/fan-out.js';
 import type { AnyConnector } from '../../connectors/core/types.js';
 import type { ResolvedDestination } from '../../destinations/index.js';
 import type { Delivery, Store } from '../../store/types.js';
-import { UsageError } from '../errors.js';
+import { FailedError, UsageError } from '../errors.js';
 import { Output, type GlobalOptions } from '../output.js';
-import { allDestinations, loadCliConfig, openStore, serverToken, serverUrl } from '../context.js';
+import { allDestinations, findDaemon, loadCliConfig, openStore } from '../context.js';
 import { eventData } from '../event-input.js';
 import { printDryRun, runDryRun } from '../dry-run.js';
 import { printOutcomes, outcomesOf, type DeliveryOutcome } from '../outcomes.js';
@@ -38,10 +38,11 @@ export default async function emit([type]: string[], options: EmitOptions, globa
   const data = await eventData(type, options);
   const event = buildEnvelope({ type, data, id: options.id, timestamp: options.timestamp }, { customTypes: ctx.config.customTypes });
 
-  const server = serverUrl(globals);
-  if (server && !options.dryRun && !options.validate) {
+  const daemon = options.dryRun || options.validate ? undefined : await findDaemon(globals, ctx.config);
+  if (daemon) {
+    const server = daemon.url;
     const { createClient, DaemonUnreachableError } = await import('../../client.js');
-    const client = createClient({ url: server, token: serverToken(globals), retryForMs: 0 });
+    const client = createClient({ url: server, token: daemon.token, retryForMs: 0 });
     try {
       const accepted = await client.emitEvents([{ ...event, ...(options.to ? { to: options.to.split(',') } : {}) }]);
       const result = accepted.events[0];
@@ -50,7 +51,9 @@ export default async function emit([type]: string[], options: EmitOptions, globa
       return 0;
     } catch (err) {
       if (!(err instanceof DaemonUnreachableError)) throw err;
-      out.warn(`the daemon at ${server} is not reachable; delivering in-process`);
+      // A daemon named with --server or VIDHOOK_SERVER is what the user asked for: no silent fallback.
+      if (daemon.named) throw new FailedError(`${err.message} (start it with \`vidhook serve\`, or drop --server/VIDHOOK_SERVER to deliver in-process)`, 'daemon_unreachable');
+      out.warn(`the daemon at ${server} stopped answering; delivering in-process`);
     }
   }
 

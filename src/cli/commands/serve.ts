@@ -29,6 +29,8 @@ export default function serve(_: string[], options: ServeOptions, globals: Globa
   const forward = (signal: NodeJS.Signals) => daemon.postMessage({ signal } satisfies StopMessage);
   process.once('SIGINT', forward);
   process.once('SIGTERM', forward);
+  // SIGHUP reloads the configuration, as many times as it comes.
+  process.on('SIGHUP', forward);
 
   return new Promise((resolve, reject) => {
     let done: DoneMessage | undefined;
@@ -38,6 +40,7 @@ export default function serve(_: string[], options: ServeOptions, globals: Globa
     daemon.on('exit', (code) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
+      process.off('SIGHUP', forward);
       if (done) resolve(done.exitCode);
       else reject(stoppedUnexpectedly(crash, code));
     });

@@ -1,5 +1,5 @@
 import { Output, table, type GlobalOptions } from '../output.js';
-import { allDestinations, loadCliConfig, openStore, serverToken, serverUrl } from '../context.js';
+import { allDestinations, findDaemon, loadCliConfig, openStore } from '../context.js';
 import { FailedError } from '../errors.js';
 import { formatDuration } from '../../config/duration.js';
 import { destinationStatuses, type DestinationStatus } from '../../destinations/index.js';
@@ -32,11 +32,12 @@ const ago = (iso: string | null) => (iso ? `${formatDuration(Date.now() - Date.p
 
 export default async function status(_: string[], __: unknown, globals: GlobalOptions): Promise<number> {
   const out = new Output(globals);
-  const url = serverUrl(globals);
+  const daemon = await findDaemon(globals, (await loadCliConfig(globals)).config);
+  const url = daemon?.url;
   let report: StatusReport;
-  if (url) {
+  if (daemon && url) {
     try {
-      report = await fromDaemon(url, serverToken(globals));
+      report = await fromDaemon(url, daemon.token);
     } catch (err) {
       if ((err as { code?: string }).code !== 'daemon_unreachable') throw err;
       report = await fromStore(globals, { url, reachable: false, error: (err as Error).message });
@@ -49,7 +50,7 @@ export default async function status(_: string[], __: unknown, globals: GlobalOp
     const c = out.color;
     const d = report.daemon;
     if (d.reachable) out.line(`${c.green('●')} daemon ${d.url} up ${formatDuration((d.uptimeSeconds ?? 0) * 1000)}, vidhook ${d.version}, ${d.inflight} in flight`);
-    else out.line(`${c.dim('○')} daemon ${d.url ? `${d.url} not reachable` : 'not configured (--server or VIDHOOK_SERVER)'}; figures from the local store`);
+    else out.line(`${c.dim('○')} daemon ${d.url ? `${d.url} not reachable` : 'not running (start it with `vidhook serve`, or name one with --server)'}; figures from the local store`);
     const rows = report.destinations.map((x) => [
       x.name,
       c.dim(x.connector),
@@ -67,6 +68,6 @@ export default async function status(_: string[], __: unknown, globals: GlobalOp
       out.line(c.dim(`${x.name}: ${x.reason ?? x.lastError}`));
     }
   }
-  if (url && !report.daemon.reachable) throw new FailedError(`the daemon at ${url} is not reachable`, 'daemon_unreachable');
+  if (daemon?.named && !report.daemon.reachable) throw new FailedError(`the daemon at ${url} is not reachable`, 'daemon_unreachable');
   return 0;
 }

@@ -29,7 +29,12 @@ export const connectorCatalogueSchema = z.object({
 const isoOrNull = () => z.string().nullable();
 
 export const integrationStatusSchema = z.object({
-  daemon: z.object({ version: z.string(), uptimeSeconds: z.number().int().nonnegative(), inflight: z.number().int().nonnegative() }),
+  daemon: z.object({
+    version: z.string(),
+    uptimeSeconds: z.number().int().nonnegative(),
+    inflight: z.number().int().nonnegative(),
+    configGeneration: z.number().int().positive().optional().describe('Goes up by one each time the daemon reloads its configuration (user store or project file changed, SIGHUP).'),
+  }),
   destinations: z.array(
     z.object({
       name: z.string(),
@@ -124,7 +129,7 @@ export function integrationRoutes(router: Router, ctx: DaemonContext, startedAt:
     const now = Date.now();
     const destinations = await destinationStatuses(ctx.store, ctx.destinations(), ctx.dispatcher.pauses(), now);
     sendJson(res, 200, {
-      daemon: { version, uptimeSeconds: Math.round((now - startedAt) / 1000), inflight: ctx.dispatcher.inflight() },
+      daemon: { version, uptimeSeconds: Math.round((now - startedAt) / 1000), inflight: ctx.dispatcher.inflight(), configGeneration: ctx.configGeneration() },
       destinations,
     } satisfies z.input<typeof integrationStatusSchema>);
   });
