@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cosmiconfig } from 'cosmiconfig';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ConfigError } from './errors.js';
+import { ConfigError, ConfigErrors } from './errors.js';
 import { parseDuration } from './duration.js';
 
 const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(String(v)) !== undefined, {
@@ -48,6 +48,18 @@ export interface LoadedProjectFile {
 
 const MODULE = 'vidhook';
 
+/** A YAML or JSON syntax error as "line L, column C: reason" (the parsers' own text leads with the file name only). */
+export function syntaxProblem(err: unknown): string {
+  const e = err as { message?: string; reason?: string; mark?: { line: number; column: number }; codeFrame?: string };
+  if (e.mark && e.reason) return `line ${e.mark.line + 1}, column ${e.mark.column + 1}: ${e.reason}`;
+  const text = String(e.message ?? err);
+  // JSON: "Unexpected token … in JSON at position N while parsing …" with a code frame "> L | …" and a caret.
+  const reason = /^(?!>|\s*\|)(\S.*?)(?: while parsing .*)?$/m.exec(text.split('\n').slice(1).join('\n'))?.[1];
+  const frame = /^> (\d+) \|.*\n\s*\|( *)\^/m.exec(text);
+  if (frame && reason) return `line ${frame[1]}, column ${frame[2].length}: ${reason.trim()}`;
+  return reason?.trim() ?? text.split('\n')[0];
+}
+
 /** The project file: `--config`/VIDHOOK_CONFIG, else searched from the working directory up. */
 export async function loadProjectFile(options: { configPath?: string; cwd: string }): Promise<LoadedProjectFile> {
   const explorer = cosmiconfig(MODULE, {
@@ -81,17 +93,20 @@ export async function loadProjectFile(options: { configPath?: string; cwd: strin
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     const file = (err as { filepath?: string }).filepath ?? options.configPath;
-    throw new ConfigError(`cannot be read: ${(err as Error).message.split('\n')[0]}`, { file });
+    throw new ConfigError(`cannot be read: ${syntaxProblem(err)}`, { file });
   }
   if (!result || result.isEmpty) return { file: result?.filepath, config: {} };
   const parsed = projectSchema.safeParse(result.config ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue.path.map(String);
-    const destination = path[0] === 'destinations' ? path[1] : undefined;
-    const setting = destination ? path.slice(2).join('.') || undefined : path.join('.') || undefined;
-    const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
-    throw new ConfigError(message, { file: result.filepath, destination, setting });
+    // Every problem, so one edit fixes the file.
+    const errors = parsed.error.issues.map((issue) => {
+      const path = issue.path.map(String);
+      const destination = path[0] === 'destinations' ? path[1] : undefined;
+      const setting = destination ? path.slice(2).join('.') || undefined : path.join('.') || undefined;
+      const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+      return new ConfigError(message, { file: result.filepath, destination, setting });
+    });
+    throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
   }
   return { file: result.filepath, config: parsed.data };
 }

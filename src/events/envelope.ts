@@ -74,9 +74,8 @@ export function buildEnvelope(input: EventInput, options: EnvelopeOptions = {}):
   if (!parsed.success) issues.push(...toIssues(parsed.error));
 
   if (issues.length > 0) {
-    const first = issues[0];
-    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    throw new InvalidEventError(`invalid ${type} event: ${first.path} ${first.message}${more}`, issues);
+    // Every field, so one correction fixes the event.
+    throw new InvalidEventError(`invalid ${type} event: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
   }
   return { id, type, timestamp: timestamp!, data: (parsed.data ?? {}) as Record<string, unknown> };
 }

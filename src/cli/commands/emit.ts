@@ -1,4 +1,4 @@
-import { buildEnvelope, type Envelope } from '../../events/index.js';
+import { buildEnvelope, InvalidEventError, type Envelope } from '../../events/index.js';
 import { destinationsFor } from '../../delivery/fan-out.js';
 import type { AnyConnector } from '../../connectors/core/types.js';
 import type { ResolvedDestination } from '../../destinations/index.js';
@@ -36,7 +36,16 @@ export default async function emit([type]: string[], options: EmitOptions, globa
   const out = new Output(globals);
   const ctx = await loadCliConfig(globals);
   const data = await eventData(type, options);
-  const event = buildEnvelope({ type, data, id: options.id, timestamp: options.timestamp }, { customTypes: ctx.config.customTypes });
+  let event: Envelope;
+  try {
+    event = buildEnvelope({ type, data, id: options.id, timestamp: options.timestamp }, { customTypes: ctx.config.customTypes });
+  } catch (err) {
+    const noData = !options.sample && options.data === undefined && !options.set?.length;
+    if (noData && err instanceof InvalidEventError && err.code === 'invalid_event') {
+      err.message += ` — give the event's data with --data '<json>' (or --data @file.json, --data - for stdin), or send a sample with --sample (see \`vidhook events sample ${type}\`)`;
+    }
+    throw err;
+  }
 
   const daemon = options.dryRun || options.validate ? undefined : await findDaemon(globals, ctx.config);
   if (daemon) {

@@ -1,0 +1,40 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sandbox, type Sandbox } from '../helpers/cli.js';
+
+describe('errors that say where', () => {
+  let box: Sandbox;
+  beforeEach(() => {
+    box = sandbox();
+  });
+  afterEach(() => box.cleanup());
+
+  it('gives the line, column and reason of a YAML syntax error in the project file', async () => {
+    const file = box.writeConfig('destinations:\n  a:\n    connector: webhook\n    url: [unclosed\n');
+    const result = await box.run(['status']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`${file}: cannot be read: line 5, column 1: unexpected end of the stream within a flow collection`);
+  });
+
+  it('gives the line, column and reason of a JSON syntax error', async () => {
+    const file = box.writeConfig('{"destinations": {,}}', 'vidhook.config.json');
+    const result = await box.run(['status', '--config', file]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/cannot be read: line 1, column 19: .*property name/);
+  });
+
+  it('lists every invalid field of the project file', async () => {
+    const file = box.writeConfig('retention: soon\nserver:\n  port: -1\n');
+    const result = await box.run(['status']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`${file}, setting "retention": must be a duration`);
+    expect(result.stderr).toContain(`${file}, setting "server.port"`);
+  });
+
+  it('lists every invalid field of an event, and suggests --sample and --data when none was given', async () => {
+    const result = await box.run(['emit', 'video.generated']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('data.video is required; data.user is required');
+    expect(result.stderr).not.toContain('more)');
+    expect(result.stderr).toMatch(/--data .*--sample/);
+  });
+});
