@@ -30,6 +30,12 @@ describe('errors that say where', () => {
     expect(result.stderr).toContain(`${file}, setting "server.port"`);
   });
 
+  it('refuses the README’s placeholder as a Slack webhook URL', async () => {
+    const result = await box.run(['configure', 'slack', '--name', 'team-slack', '--set', 'webhookUrl=https://hooks.slack.com/services/T…/B…/…']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/webhookUrl: is a placeholder \(T…\/B…\/…\): paste the whole incoming webhook URL/);
+  });
+
   it('lists every invalid field of an event, and suggests --sample and --data when none was given', async () => {
     const result = await box.run(['emit', 'video.generated']);
     expect(result.exitCode).toBe(2);

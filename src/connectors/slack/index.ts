@@ -7,7 +7,12 @@ import { slackFailure } from './responses.js';
 export { slackMessage } from './message.js';
 
 const settings = z.object({
-  webhookUrl: secret(httpUrl(), 'Incoming webhook URL (https://hooks.slack.com/services/T…/B…/…).'),
+  webhookUrl: secret(
+    httpUrl().refine((url) => !/…|%E2%80%A6|\/\.\.\.(\/|$)/i.test(url), {
+      message: 'is a placeholder (T…/B…/…): paste the whole incoming webhook URL Slack shows for your app (Incoming Webhooks → Webhook URL)',
+    }),
+    'Incoming webhook URL (https://hooks.slack.com/services/T…/B…/…).',
+  ),
   consoleUrl: consoleUrlSetting(),
 });
 
