@@ -76,7 +76,9 @@ export function createClient(options: ClientOptions): VidhookClient {
       if (!res.ok) {
         const error = (json.error ?? {}) as { code?: string; message?: string; details?: unknown };
         const code = error.code ?? `http_${res.status}`;
-        const err = new DaemonError(error.message ?? `the daemon answered HTTP ${res.status}`, res.status, code, error.details);
+        let message = error.message ?? `the daemon answered HTTP ${res.status}`;
+        if (res.status === 401) message += ` from ${base}: give the daemon's token (vidhook: --token or VIDHOOK_TOKEN; createClient: { token })`;
+        const err = new DaemonError(message, res.status, code, error.details);
         if (INPUT_ERRORS.has(code)) (err as DaemonError & { exitCode?: number }).exitCode = 2;
         throw err;
       }

@@ -122,4 +122,15 @@ describe('the CLI and a running daemon', () => {
     expect(removed.exitCode).toBe(0);
     expect(removed.stderr).toContain(`the daemon at ${daemon.url} picked the change up`);
   });
+
+  it('names --token and VIDHOOK_TOKEN when the daemon wants a token', async () => {
+    const box = sandbox();
+    cleanups.push(() => box.cleanup());
+    const daemon = await startDaemon(box, ['--token', 'tok_daemon_2b7c9e41']);
+    cleanups.push(() => daemon.stop());
+    const result = await box.run(['deliveries']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`from ${daemon.url}: give the daemon's token (vidhook: --token or VIDHOOK_TOKEN`);
+    expect((await box.run(['deliveries', '--token', 'tok_daemon_2b7c9e41'])).exitCode).toBe(0);
+  });
 });

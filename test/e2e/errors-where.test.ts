@@ -43,4 +43,19 @@ describe('errors that say where', () => {
     expect(result.stderr).not.toContain('more)');
     expect(result.stderr).toMatch(/--data .*--sample/);
   });
+
+  it('exits alike for an unknown delivery and an unknown destination', async () => {
+    const delivery = await box.run(['deliveries', 'show', 'dlv_nope']);
+    const destination = await box.run(['destinations', 'show', 'nope']);
+    expect(delivery.exitCode).toBe(2);
+    expect(destination.exitCode).toBe(2);
+    expect(delivery.stderr).toContain('no delivery dlv_nope');
+  });
+
+  it('says how to add a destination when none takes the event', async () => {
+    const result = await box.run(['emit', 'session.started', '--sample']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('no destination takes session.started');
+    expect(result.stderr).toContain('vidhook configure <connector> --events session.started');
+  });
 });

@@ -51,7 +51,8 @@ export async function show([id]: string[], _: unknown, globals: GlobalOptions): 
   const log = await openDeliveryLog(globals);
   try {
     const found = await log.delivery(id);
-    if (!found) throw new FailedError(`no delivery ${id}`, 'not_found');
+    // Exit 2, as `destinations show <unknown>`: the id given is what to fix.
+    if (!found) throw new UsageError(`no delivery ${id} (list them with \`vidhook deliveries\`)`, 'not_found');
     if (out.json) return out.data(found);
     const { delivery: d, attempts } = found;
     const c = out.color;

@@ -106,7 +106,10 @@ async function deliver(
   const outcomes: DeliveryOutcome[] = await outcomesOf(store, deliveries, chosen);
   if (out.json) out.data({ event, deliveries: outcomes });
   else {
-    if (outcomes.length === 0) out.line(`${event.type} ${event.id} stored; no destination takes ${event.type}`);
+    if (outcomes.length === 0) {
+      out.line(`${event.type} ${event.id} stored; no destination takes ${event.type}`);
+      out.info(`add one with \`vidhook configure <connector> --events ${event.type}\` (see \`vidhook connectors\`), or add ${event.type} to a destination's events`);
+    }
     printOutcomes(out, outcomes);
   }
   return outcomes.some((o) => o.state === 'failed') ? 1 : 0;
