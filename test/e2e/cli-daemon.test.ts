@@ -133,4 +133,30 @@ describe('the CLI and a running daemon', () => {
     expect(result.stderr).toContain(`from ${daemon.url}: give the daemon's token (vidhook: --token or VIDHOOK_TOKEN`);
     expect((await box.run(['deliveries', '--token', 'tok_daemon_2b7c9e41'])).exitCode).toBe(0);
   });
+
+  it('counts attempts across manual retries (#1, #2, #3) and shows no next time once settled', async () => {
+    const box = sandbox();
+    cleanups.push(() => box.cleanup());
+    const failing = await startReceiver(() => ({ status: 500 }));
+    cleanups.push(() => failing.close());
+    box.writeConfig(`${webhook(failing.url)}retry:\n  schedule: [0s]\n`);
+    const daemon = await startDaemon(box);
+    cleanups.push(() => daemon.stop());
+    expect((await box.run(['emit', 'video.generated', '--sample'])).exitCode).toBe(0);
+    const failed = async () => {
+      const listed = JSON.parse((await box.run(['deliveries', '--status', 'failed', '--json'])).stdout);
+      return listed.deliveries[0]?.id as string | undefined;
+    };
+    const id = await eventually(failed);
+    for (const round of [2, 3]) {
+      expect((await box.run(['deliveries', 'retry', id])).exitCode).toBe(0);
+      await failing.waitFor(round);
+      await eventually(async () => (await failed()) === id);
+    }
+    const shown = await box.run(['deliveries', 'show', id]);
+    expect(shown.stdout).toContain('failed');
+    expect(shown.stdout).toContain('3 attempt(s)');
+    expect(shown.stdout).not.toContain('next');
+    expect(shown.stdout.match(/#\d/g)).toEqual(['#1', '#2', '#3']);
+  });
 });
