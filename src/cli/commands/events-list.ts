@@ -19,6 +19,7 @@ export default async function eventsList(_: string[], __: unknown, globals: Glob
     ...config.customTypes.map((type) => ({ type, description: 'Custom event declared in the config.', required: [], custom: true })),
   ];
   if (out.json) return out.data(types);
-  const rows = types.map((t) => [out.color.bold(t.type), t.description, out.color.dim(t.required.join(', '))]);
-  for (const line of table(rows)) out.line(line);
+  const head = ['TYPE', 'DESCRIPTION', 'REQUIRED IN DATA'].map((h) => out.color.bold(h));
+  const rows = types.map((t) => [t.type, t.description, out.color.dim(t.required.join(', ') || '—')]);
+  for (const line of table([head, ...rows])) out.line(line);
 }

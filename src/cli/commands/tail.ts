@@ -14,13 +14,29 @@ interface TailOptions {
 
 const STATUSES: Record<string, AttemptOutcome> = { ok: 'ok', retrying: 'retrying', failed: 'failed', skipped: 'skipped' };
 
-export function attemptLine(out: Output, a: Attempt): string {
+/**
+ * Fixed column widths: a stream cannot wait for its last row to size its columns. A longer value
+ * (a long destination name) pushes the rest of its row only.
+ */
+const WIDTHS = { destination: 16, type: 16, id: 26, number: 3, duration: 7 };
+
+export function attemptLine(out: Output, a: Attempt, number = a.number): string {
   const c = out.color;
   const outcome = { ok: c.green('ok      '), retrying: c.yellow('retrying'), failed: c.red('failed  '), skipped: c.dim('skipped ') }[a.outcome];
-  const status = a.statusCode !== undefined ? String(a.statusCode) : '-  ';
-  return [c.dim(a.startedAt), outcome, status.padEnd(3), a.destination, a.eventType, c.dim(a.eventId), `#${a.number}`, `${a.durationMs}ms`, a.error ? c.dim(a.error) : '']
-    .filter(Boolean)
-    .join('  ');
+  const status = a.statusCode !== undefined ? String(a.statusCode) : '-';
+  return [
+    c.dim(a.startedAt),
+    outcome,
+    status.padEnd(3),
+    a.destination.padEnd(WIDTHS.destination),
+    a.eventType.padEnd(WIDTHS.type),
+    c.dim(a.eventId.padEnd(WIDTHS.id)),
+    `#${number}`.padEnd(WIDTHS.number),
+    `${a.durationMs}ms`.padStart(WIDTHS.duration),
+    a.error ? c.dim(a.error) : '',
+  ]
+    .join('  ')
+    .trimEnd();
 }
 
 export default async function tail(_: string[], options: TailOptions, globals: GlobalOptions): Promise<void> {
