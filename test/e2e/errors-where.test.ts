@@ -58,4 +58,12 @@ describe('errors that say where', () => {
     expect(result.stdout).toContain('no destination takes session.started');
     expect(result.stderr).toContain('vidhook configure <connector> --events session.started');
   });
+
+  it('replay --dry-run that matches nothing says why', async () => {
+    box.writeConfig('destinations:\n  partner:\n    connector: webhook\n    url: https://partner.example/hooks\n');
+    const result = await box.run(['replay', '--to', 'partner', '--since', '2d', '--type', 'video.failed', '--dry-run']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('no event to replay to partner: none stored since 2d of type video.failed lacks a delivery to it');
+    expect(result.stderr).toMatch(/retention\).*Widen --since or drop --type/);
+  });
 });
