@@ -18,7 +18,15 @@ export async function loadCliConfig(globals: GlobalOptions): Promise<CliContext>
 }
 
 export function openStore(dataDir: string): SqliteStore {
-  return SqliteStore.open(dataDir);
+  try {
+    return SqliteStore.open(dataDir);
+  } catch (err) {
+    // As `vidhook serve` says it: where, and the fix.
+    throw new UsageError(
+      `cannot open the store in ${dataDir}: ${(err as Error).message}; point --data-dir (or VIDHOOK_DATA_DIR) at a directory vidhook may write`,
+      'store_unavailable',
+    );
+  }
 }
 
 /** Every destination: user store, project file, and the runtime registrations kept in the store. */

@@ -66,4 +66,14 @@ describe('errors that say where', () => {
     expect(result.stdout).toContain('no event to replay to partner: none stored since 2d of type video.failed lacks a delivery to it');
     expect(result.stderr).toMatch(/retention\).*Widen --since or drop --type/);
   });
+
+  it('names the data dir and the fix when emit or tail cannot open the store', async () => {
+    const notADir = box.writeConfig('', 'a-file');
+    for (const args of [['emit', 'video.generated', '--sample'], ['tail']]) {
+      const result = await box.run([...args, '--data-dir', notADir]);
+      expect(result.exitCode, args[0]).toBe(2);
+      expect(result.stderr).toContain(`cannot open the store in ${notADir}`);
+      expect(result.stderr).toContain('point --data-dir (or VIDHOOK_DATA_DIR) at a directory vidhook may write');
+    }
+  });
 });
