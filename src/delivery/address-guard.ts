@@ -25,6 +25,15 @@ export function isPrivateAddress(address: string): boolean {
 
 export class BlockedTargetError extends Error {
   readonly code = 'blocked_target';
+  /** The host does not resolve: a typo to fix, not an address --allow-private-targets would let through. */
+  constructor(message: string, readonly unresolved = false) {
+    super(message);
+  }
+}
+
+/** What to do about a refused target. */
+export function blockedTargetFix(err: BlockedTargetError): string {
+  return err.unresolved ? 'check the host name' : 'start the daemon with --allow-private-targets to allow it';
 }
 
 /** Resolves a host and refuses it unless every address is public (fails closed when it does not resolve). */
@@ -37,7 +46,7 @@ export async function assertPublicHost(hostname: string): Promise<void> {
   const addresses = await new Promise<LookupAddress[]>((resolve, reject) =>
     dnsLookup(host, { all: true }, (err, result) => (err ? reject(err) : resolve(result))),
   ).catch(() => {
-    throw new BlockedTargetError(`${host} does not resolve`);
+    throw new BlockedTargetError(`${host} does not resolve`, true);
   });
   const bad = addresses.find((a) => isPrivateAddress(a.address));
   if (bad) throw new BlockedTargetError(`${host} resolves to ${bad.address}, a private or loopback address`);

@@ -2,7 +2,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { RetryableError, PermanentError, DeliveryError } from '../connectors/core/errors.js';
 import { redact, redactHeaders } from '../connectors/core/masking.js';
 import type { Http, HttpRequest, HttpResponse } from '../connectors/core/types.js';
-import { assertPublicHost, BlockedTargetError, publicOnlyLookup } from './address-guard.js';
+import { assertPublicHost, BlockedTargetError, blockedTargetFix, publicOnlyLookup } from './address-guard.js';
 import { deadlineSignal, type DeadlineSignal } from './deadlines.js';
 import { memoize } from '../memoize.js';
 
@@ -159,7 +159,8 @@ function networkError(err: unknown, timeoutMs: number): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
   if (e instanceof BlockedTargetError || e?.code === 'EBLOCKED' || e?.cause?.code === 'EBLOCKED') {
-    return new PermanentError(`refused: ${(e.cause ?? e).message} (start the daemon with --allow-private-targets to allow it)`);
+    const blocked = [e, e.cause].find((x): x is BlockedTargetError => x instanceof BlockedTargetError);
+    return new PermanentError(`refused: ${(e.cause ?? e).message} (${blocked ? blockedTargetFix(blocked) : 'start the daemon with --allow-private-targets to allow it'})`);
   }
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return new RetryableError(`timed out after ${timeoutMs / 1000} s`);
   const code = e?.code ?? e?.cause?.code;

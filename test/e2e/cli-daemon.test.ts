@@ -159,4 +159,11 @@ describe('the CLI and a running daemon', () => {
     expect(shown.stdout).not.toContain('next');
     expect(shown.stdout.match(/#\d/g)).toEqual(['#1', '#2', '#3']);
   });
+
+  it('does not suggest --allow-private-targets for a host that does not resolve', async () => {
+    const { daemon } = await setup();
+    const unresolved = await daemon.request('POST', '/api/integrations/webhooks', { url: 'https://hooks.nowhere.invalid/in' });
+    expect(unresolved.status).toBe(400);
+    expect(unresolved.body.error.message).toBe('url: hooks.nowhere.invalid does not resolve; check the host name');
+  });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { connectorCatalogue, findConnector } from '../../connectors/registry.js';
 import { CATEGORIES, type Category } from '../../connectors/core/types.js';
 import { ConfigError, maskedSettings, resolveDestination } from '../../config/index.js';
-import { assertPublicHost, BlockedTargetError } from '../../delivery/address-guard.js';
+import { assertPublicHost, BlockedTargetError, blockedTargetFix } from '../../delivery/address-guard.js';
 import { DESTINATION_STATES, destinationStatuses, type DestinationStatus } from '../../destinations/index.js';
 import type { RuntimeDestination } from '../../store/types.js';
 import type { DaemonContext } from '../context.js';
@@ -86,7 +86,7 @@ export async function checkTargets(ctx: DaemonContext, settings: Record<string, 
       await assertPublicHost(url.hostname);
     } catch (err) {
       if (err instanceof BlockedTargetError) {
-        throw new ApiError(400, 'blocked_target', `${key}: ${err.message}; start the daemon with --allow-private-targets to allow it`);
+        throw new ApiError(400, 'blocked_target', `${key}: ${err.message}; ${blockedTargetFix(err)}`);
       }
       throw err;
     }
