@@ -22,6 +22,9 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { zapierRoutes } from './routes/zapier.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './openapi.js';
+import { statsRoutes } from './routes/stats.js';
+import { destinationRoutes } from './routes/destinations.js';
+import { serveConsole } from './console.js';
 
 /** Routes anyone may read, token or not. */
 const OPEN_PATHS = new Set(['/healthz', '/api/openapi.json']);
@@ -139,10 +142,13 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
   webhookRoutes(router, context);
   zapierRoutes(router, context, options.version);
   openApiRoutes(router, options.version);
+  statsRoutes(router, context);
+  destinationRoutes(router, context);
 
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
+      if (await serveConsole(req, res, path)) return;
       if (!OPEN_PATHS.has(path) && !authorized(req, options.token)) {
         throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token', undefined, { 'www-authenticate': 'Bearer' });
       }

@@ -11,8 +11,9 @@ import { attemptRow, type AttemptRow } from './attempt-row.js';
 import { eventRow, type EventRow } from './event-row.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
-  RuntimeDestination, Settlement, Store, StoredEvent,
+  RuntimeDestination, Settlement, Store, StoredEvent, Activity,
 } from './types.js';
+import { LATENCY_CLASS_RATIO } from './types.js';
 
 type Row = Record<string, unknown>;
 /** The columns of `HOT_SQL.due`, in order. */
@@ -318,7 +319,8 @@ export class SqliteStore implements Store {
     if (filter.type) { clauses.push('event_type = ?'); params.push(filter.type); }
     if (filter.eventId) { clauses.push('event_id = ?'); params.push(filter.eventId); }
     if (filter.since !== undefined) { clauses.push('created_at >= ?'); params.push(filter.since); }
-    if (filter.after) { clauses.push('id > ?'); params.push(filter.after); }
+    if (filter.until !== undefined) { clauses.push('created_at < ?'); params.push(filter.until); }
+    if (filter.after) { clauses.push(filter.newestFirst ? 'id < ?' : 'id > ?'); params.push(filter.after); }
     if (filter.ids) {
       clauses.push(`id IN (${filter.ids.map(() => '?').join(', ')})`);
       params.push(...filter.ids);
@@ -328,7 +330,7 @@ export class SqliteStore implements Store {
 
   async listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
     const { sql, params } = this.deliveryWhere(filter);
-    const rows = this.statement(`SELECT * FROM deliveries ${sql} ORDER BY id LIMIT ?`)
+    const rows = this.statement(`SELECT * FROM deliveries ${sql} ORDER BY id${filter.newestFirst ? ' DESC' : ''} LIMIT ?`)
       .all(...params, filter.limit ?? 100) as Row[];
     return rows.map(toDelivery);
   }
@@ -487,5 +489,33 @@ export class SqliteStore implements Store {
     this.ingest.flush();
     this.work.flush();
     if (this.db.open) this.db.close();
+  }
+
+  async activity(destinations: string[], since: number, bucketMs: number): Promise<Activity> {
+    // One pass over the (destination, started_ms) index per destination; latency is kept as a
+    // histogram of classes, so percentiles need no per-attempt rows.
+    const attempts = destinations.length
+      ? (this.statement(
+          `SELECT destination, CAST(started_ms / ? AS INTEGER) * ? AS bucket,
+                  CAST(ln(duration_ms + 1) / ln(${LATENCY_CLASS_RATIO}) AS INTEGER) AS latencyClass,
+                  count(*) AS attempts, sum(outcome IN ('retrying', 'failed')) AS failures
+           FROM attempts
+           WHERE destination IN (${destinations.map(() => '?').join(', ')}) AND started_ms >= ? AND outcome != 'skipped'
+           GROUP BY destination, bucket, latencyClass`,
+        ).all(bucketMs, bucketMs, ...destinations, since) as Activity['attempts'])
+      : [];
+    const events = this.statement(
+      `SELECT CAST(received_at / ? AS INTEGER) * ? AS bucket, count(*) AS count FROM events WHERE received_at >= ? GROUP BY bucket`,
+    ).all(bucketMs, bucketMs, since) as Activity['events'];
+    return { attempts, events };
+  }
+
+  async countRequeue(filter: DeliveryFilter & { ids?: string[] }): Promise<number> {
+    const { sql, params } = this.deliveryWhere({ ...filter, limit: undefined });
+    // The same guard as requeue's: deliveries in flight are not taken.
+    const guard = `state NOT IN ('in_flight')`;
+    const row = this.statement(`SELECT count(*) AS n FROM deliveries ${sql ? `${sql} AND ${guard}` : `WHERE ${guard}`}`)
+      .get(...params) as { n: number };
+    return row.n;
   }
 }

@@ -87,10 +87,10 @@ export const replayResultSchema = z.object({
   dryRun: z.boolean(),
 });
 
-function since(value: string | null | undefined): number | undefined {
+function since(value: string | null | undefined, name = 'since'): number | undefined {
   if (value === null || value === undefined || value === '') return undefined;
   const at = parseSince(value);
-  if (at === undefined) throw new ApiError(400, 'invalid_request', `since "${value}" is not a duration (10m, 2d) or an ISO date`);
+  if (at === undefined) throw new ApiError(400, 'invalid_request', `${name} "${value}" is not a duration (10m, 2d) or an ISO date`);
   return at;
 }
 
@@ -118,13 +118,18 @@ function outcome(value: string | null): AttemptOutcome | undefined {
 export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
   router.on('GET', '/api/deliveries', async (req, res) => {
     const q = queryOf(req);
+    const order = q.get('order') ?? 'oldest';
+    if (order !== 'oldest' && order !== 'newest') throw new ApiError(400, 'invalid_request', `order "${order}" is not oldest or newest`);
     const filter: DeliveryFilter = {
       status: states(q.get('status')),
-      destination: q.get('destination') ?? undefined,
-      type: q.get('type') ?? undefined,
+      destination: q.get('destination') || undefined,
+      type: q.get('type') || undefined,
+      eventId: q.get('event') || undefined,
       since: since(q.get('since')),
+      until: since(q.get('until'), 'until'),
       limit: limit(q.get('limit')) ?? 100,
-      after: q.get('after') ?? undefined,
+      after: q.get('after') || undefined,
+      newestFirst: order === 'newest',
     };
     const deliveries = await ctx.store.listDeliveries(filter);
     const next = deliveries.length === filter.limit ? deliveries.at(-1)!.id : null;
@@ -166,8 +171,11 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       destination: typeof body.destination === 'string' ? body.destination : undefined,
       type: typeof body.type === 'string' ? body.type : undefined,
       since: since(typeof body.since === 'string' ? body.since : undefined),
+      until: since(typeof body.until === 'string' ? body.until : undefined, 'until'),
+      eventId: typeof body.event === 'string' && body.event ? body.event : undefined,
       ids,
     };
+    if (body.dryRun === true) return sendJson(res, 200, { matched: await ctx.store.countRequeue(filter), dryRun: true });
     const retried = await ctx.store.requeue(filter);
     ctx.dispatcher.wake(new Set(retried.map((d) => d.destination)), { recheck: true });
     sendJson(res, 202, { retried: retried.length } satisfies z.input<typeof retriedSchema>);

@@ -1,0 +1,30 @@
+import { destinationScope, DISABLED_KEY } from '../../delivery/dispatcher.js';
+import type { DaemonContext } from '../context.js';
+import { ApiError, sendJson } from '../http-utils.js';
+import type { Router } from '../router.js';
+
+/** Enable and disable any destination, as `vidhook destinations enable|disable` does. */
+export function destinationRoutes(router: Router, ctx: DaemonContext): void {
+  const find = (name: string) => {
+    if (!ctx.destinations().some((d) => d.dest.name === name)) {
+      throw new ApiError(404, 'not_found', `no destination named "${name}"; see GET /api/integrations/status`);
+    }
+  };
+
+  router.on('POST', '/api/integrations/destinations/:name/disable', async (req, res, { name }) => {
+    req.resume();
+    find(name);
+    await ctx.store.stateSet(destinationScope(name), DISABLED_KEY, 'disabled through the API');
+    ctx.dispatcher.wake([name], { recheck: true });
+    sendJson(res, 200, { name, state: 'disabled' });
+  });
+
+  router.on('POST', '/api/integrations/destinations/:name/enable', async (req, res, { name }) => {
+    req.resume();
+    find(name);
+    const cleared = await ctx.store.stateGet(destinationScope(name), DISABLED_KEY);
+    await ctx.store.stateDelete(destinationScope(name), DISABLED_KEY);
+    ctx.dispatcher.wake([name], { recheck: true });
+    sendJson(res, 200, { name, state: 'enabled', ...(cleared !== undefined ? { cleared } : {}) });
+  });
+}
