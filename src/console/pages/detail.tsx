@@ -92,8 +92,8 @@ export function DeliveryDetail({ id }: { id: string }) {
       <Section title={`Attempts (${attempts.length})`}>
         {attempts.length === 0 && <p>No attempt yet.</p>}
         <ol class="attempts">
-          {attempts.map((a) => (
-            <AttemptView key={a.id ?? a.number} attempt={a} />
+          {attempts.map((a, i) => (
+            <AttemptView key={a.id ?? i} attempt={a} position={i + 1} />
           ))}
         </ol>
       </Section>
@@ -102,14 +102,16 @@ export function DeliveryDetail({ id }: { id: string }) {
   );
 }
 
-function AttemptView({ attempt: a }: { attempt: Attempt }) {
+function AttemptView({ attempt: a, position }: { attempt: Attempt; position: number }) {
   return (
     <li class={`attempt outcome-${a.outcome}`}>
       <h3>
-        Attempt {a.number}: <StateBadge state={a.outcome} /> {a.statusCode !== undefined && <span class="mono">HTTP {a.statusCode}</span>}
+        Attempt {position}: <StateBadge state={a.outcome} /> {a.statusCode !== undefined && <span class="mono">HTTP {a.statusCode}</span>}
       </h3>
       <p class="note">
         {time(a.startedAt)} · {ms(a.durationMs)}
+        {/* A retry from the API starts a fresh attempt budget, so its tries count from 1 again. */}
+        {a.number !== position && ` · try ${a.number} after a manual retry`}
       </p>
       {a.error && <p class="last-error"><span class="label">Error:</span> {a.error}</p>}
       {(a.exchanges ?? []).map((x, i) => (
