@@ -51,6 +51,12 @@ function toAttempt(row: Row): Attempt {
   };
 }
 
+/**
+ * The smallest delivery id created at `ms`: ids begin with their creation time, so a time bound
+ * is also a bound on the primary key, which SQLite can seek to instead of scanning.
+ */
+const deliveryIdAt = (ms: number) => newId('dlv', Math.max(0, Math.floor(ms))).slice(0, 'dlv_'.length + 10);
+
 function where(clauses: string[]): string {
   return clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
 }
@@ -318,8 +324,8 @@ export class SqliteStore implements Store {
     if (filter.destination) { clauses.push('destination = ?'); params.push(filter.destination); }
     if (filter.type) { clauses.push('event_type = ?'); params.push(filter.type); }
     if (filter.eventId) { clauses.push('event_id = ?'); params.push(filter.eventId); }
-    if (filter.since !== undefined) { clauses.push('created_at >= ?'); params.push(filter.since); }
-    if (filter.until !== undefined) { clauses.push('created_at < ?'); params.push(filter.until); }
+    if (filter.since !== undefined) { clauses.push('created_at >= ?', 'id >= ?'); params.push(filter.since, deliveryIdAt(filter.since)); }
+    if (filter.until !== undefined) { clauses.push('created_at < ?', 'id < ?'); params.push(filter.until, deliveryIdAt(filter.until)); }
     if (filter.after) { clauses.push(filter.newestFirst ? 'id < ?' : 'id > ?'); params.push(filter.after); }
     if (filter.ids) {
       clauses.push(`id IN (${filter.ids.map(() => '?').join(', ')})`);
@@ -398,8 +404,10 @@ export class SqliteStore implements Store {
        WHERE destination = ? AND started_ms >= ?`,
     );
     const backlog = this.statement(
+      // Spelt as the due index's condition so that index answers it (no delivery row is ever
+      // stored 'paused': a paused destination's deliveries keep their state).
       `SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries
-       WHERE destination = ? AND state IN ('pending', 'retrying', 'in_flight', 'paused')`,
+       WHERE destination = ? AND ${DUE}`,
     );
     return destinations.map((destination) => {
       const ok = lastOf.get(destination, 'ok') as Row | undefined;

@@ -121,6 +121,10 @@ describe('the console as the daemon serves it, and the API it reads', () => {
     const older = await daemon.request('GET', `/api/deliveries?order=newest&limit=2&after=${first.body.next}`);
     expect(older.body.deliveries.map((d: { eventId: string }) => d.eventId)).toEqual(['evt_o1']);
     expect((await daemon.request('GET', '/api/deliveries?event=evt_o2')).body.deliveries).toHaveLength(1);
+    expect((await daemon.request('GET', '/api/deliveries?order=newest&since=1h')).body.deliveries).toHaveLength(3);
+    expect((await daemon.request('GET', `/api/deliveries?order=newest&until=${new Date(Date.now() + 60_000).toISOString()}`)).body.deliveries).toHaveLength(3);
+    expect((await daemon.request('GET', '/api/deliveries?order=newest&until=1h')).body.deliveries).toHaveLength(0);
+    expect((await daemon.request('GET', '/api/deliveries?until=yesterday')).body.error.message).toMatch(/^until "yesterday" is not a duration/);
     expect((await daemon.request('GET', '/api/deliveries?order=sideways')).status).toBe(400);
   });
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 export interface Line {
@@ -28,6 +28,8 @@ export function Chart({ label, x, lines, height = 90, unit = (v) => String(v), y
 
   useEffect(() => {
     const el = box.current!;
+    let resize: ResizeObserver | undefined;
+    let cancelled = false;
     const opts: uPlot.Options = {
       width: Math.max(120, el.clientWidth),
       height,
@@ -45,13 +47,18 @@ export function Chart({ label, x, lines, height = 90, unit = (v) => String(v), y
         },
         { stroke: '#888', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, size: 44, font: '10px system-ui', values: (_u, vals) => vals.map(unit) },
       ],
-      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 1.5, dash: l.dash, spanGaps: false, points: { show: false } }))],
+      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 1.5, dash: l.dash, spanGaps: false, points: { show: true, size: 4, fill: l.color } }))],
     };
-    plot.current = new uPlot(opts, [x, ...lines.map((l) => l.values)] as uPlot.AlignedData, el);
-    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(120, el.clientWidth), height }));
-    resize.observe(el);
+    // uPlot loads with the first chart: the other pages never parse it.
+    import('uplot').then(({ default: UPlot }) => {
+      if (cancelled) return;
+      plot.current = new UPlot(opts, [x, ...lines.map((l) => l.values)] as uPlot.AlignedData, el);
+      resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(120, el.clientWidth), height }));
+      resize.observe(el);
+    });
     return () => {
-      resize.disconnect();
+      cancelled = true;
+      resize?.disconnect();
       plot.current?.destroy();
       plot.current = null;
     };
