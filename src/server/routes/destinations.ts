@@ -1,4 +1,3 @@
-import { destinationScope, DISABLED_KEY } from '../../delivery/dispatcher.js';
 import type { DaemonContext } from '../context.js';
 import { ApiError, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
@@ -14,7 +13,7 @@ export function destinationRoutes(router: Router, ctx: DaemonContext): void {
   router.on('POST', '/api/integrations/destinations/:name/disable', async (req, res, { name }) => {
     req.resume();
     find(name);
-    await ctx.store.stateSet(destinationScope(name), DISABLED_KEY, 'disabled through the API');
+    await ctx.store.setDisabled(name, 'disabled through the API');
     ctx.dispatcher.wake([name], { recheck: true });
     sendJson(res, 200, { name, state: 'disabled' });
   });
@@ -22,8 +21,8 @@ export function destinationRoutes(router: Router, ctx: DaemonContext): void {
   router.on('POST', '/api/integrations/destinations/:name/enable', async (req, res, { name }) => {
     req.resume();
     find(name);
-    const cleared = await ctx.store.stateGet(destinationScope(name), DISABLED_KEY);
-    await ctx.store.stateDelete(destinationScope(name), DISABLED_KEY);
+    const cleared = (await ctx.store.disabledDestinations())[name];
+    await ctx.store.setDisabled(name, null);
     ctx.dispatcher.wake([name], { recheck: true });
     sendJson(res, 200, { name, state: 'enabled', ...(cleared !== undefined ? { cleared } : {}) });
   });
