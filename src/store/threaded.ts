@@ -191,10 +191,10 @@ export class ThreadedStore implements Store {
   }
 
   activity(destinations: string[], since: number, bucketMs: number): Promise<Activity> {
-    return this.call('activity', [destinations, since, bucketMs]);
+    return this.call('activity', destinations, since, bucketMs);
   }
 
   countRequeue(filter: DeliveryFilter & { ids?: string[] }): Promise<number> {
-    return this.call('countRequeue', [filter]);
+    return this.call('countRequeue', filter);
   }
 }
