@@ -5,7 +5,9 @@ import type { Router } from './router.js';
 import * as deliveries from './routes/deliveries.js';
 import * as events from './routes/events.js';
 import * as health from './routes/health.js';
+import * as destinations from './routes/destinations.js';
 import * as integrations from './routes/integrations.js';
+import * as stats from './routes/stats.js';
 import * as webhooks from './routes/webhooks.js';
 import * as zapier from './routes/zapier.js';
 
@@ -56,6 +58,9 @@ function responseComponents(): Record<string, z.ZodType> {
     AttemptList: deliveries.attemptListSchema,
     RetriedOne: deliveries.retriedOneSchema,
     Retried: deliveries.retriedSchema,
+    RetryCount: deliveries.retryCountSchema,
+    ActivityReport: stats.activityReportSchema,
+    DestinationSwitched: destinations.destinationSwitchedSchema,
     ReplayResult: deliveries.replayResultSchema,
     Health: health.healthSchema,
     Readiness: health.readinessSchema,
@@ -148,12 +153,15 @@ function paths(): Json {
     '/api/deliveries': {
       get: {
         operationId: 'listDeliveries',
-        summary: 'Deliveries, oldest first, a page at a time',
+        summary: 'Deliveries, oldest first (or newest first), a page at a time',
         parameters: [
           query('status', 'Comma-separated delivery states.', { type: 'string', examples: ['failed', 'pending,retrying'] }),
           DESTINATION,
           TYPE,
           SINCE,
+          query('until', 'Created before this: a duration ago or an ISO date.'),
+          query('event', "This event's deliveries only."),
+          query('order', 'oldest (default) or newest first.', { type: 'string', enum: ['oldest', 'newest'] }),
           query('limit', 'Page size, 1 to 1000 (default 100).', { type: 'integer', minimum: 1, maximum: 1000 }),
           query('after', 'The `next` of the previous page.'),
         ],
@@ -190,7 +198,31 @@ function paths(): Json {
         operationId: 'retryDeliveries',
         summary: 'Queue again every delivery that matches (default: failed ones)',
         requestBody: { required: false, ...jsonBody('RetryRequest') },
-        responses: answers({ '202': ['Queued.', 'Retried'] }, '400', '413'),
+        responses: answers({ '202': ['Queued.', 'Retried'], '200': ['A dry run: the count only.', 'RetryCount'] }, '400', '413'),
+      },
+    },
+    '/api/stats': {
+      get: {
+        operationId: 'getStats',
+        summary: "Each destination's success rate and p50/p95 latency, and the events accepted, over a window (what the console charts)",
+        parameters: [query('window', '1h (default, one-minute buckets) or 24h (15-minute buckets).', { type: 'string', enum: ['1h', '24h'] })],
+        responses: answers({ '200': ['The figures.', 'ActivityReport'] }, '400'),
+      },
+    },
+    '/api/integrations/destinations/{name}/enable': {
+      post: {
+        operationId: 'enableDestination',
+        summary: 'Enable a destination (its queued deliveries go on)',
+        parameters: [pathParam('name', 'The destination.')],
+        responses: answers({ '200': ['Enabled.', 'DestinationSwitched'] }, '404'),
+      },
+    },
+    '/api/integrations/destinations/{name}/disable': {
+      post: {
+        operationId: 'disableDestination',
+        summary: 'Disable a destination (its deliveries wait, kept)',
+        parameters: [pathParam('name', 'The destination.')],
+        responses: answers({ '200': ['Disabled.', 'DestinationSwitched'] }, '404'),
       },
     },
     '/api/replay': {

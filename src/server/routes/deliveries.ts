@@ -74,7 +74,11 @@ export const retryRequestSchema = z.object({
   destination: z.string().optional(),
   type: z.string().optional(),
   since: z.string().optional().describe('A duration ago (10m, 2d) or an ISO date.'),
+  until: z.string().optional().describe('Created before this: a duration ago or an ISO date.'),
+  event: z.string().optional().describe("This event's deliveries only."),
+  dryRun: z.boolean().optional().describe('Count what would be queued, and queue nothing.'),
 });
+export const retryCountSchema = z.object({ matched: z.number().int().nonnegative(), dryRun: z.literal(true) });
 export const replayRequestSchema = z.object({
   destination: z.string(),
   since: z.string().describe('Events received since a duration ago (7d) or an ISO date.'),
@@ -175,7 +179,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       eventId: typeof body.event === 'string' && body.event ? body.event : undefined,
       ids,
     };
-    if (body.dryRun === true) return sendJson(res, 200, { matched: await ctx.store.countRequeue(filter), dryRun: true });
+    if (body.dryRun === true) return sendJson(res, 200, { matched: await ctx.store.countRequeue(filter), dryRun: true } satisfies z.input<typeof retryCountSchema>);
     const retried = await ctx.store.requeue(filter);
     ctx.dispatcher.wake(new Set(retried.map((d) => d.destination)), { recheck: true });
     sendJson(res, 202, { retried: retried.length } satisfies z.input<typeof retriedSchema>);
