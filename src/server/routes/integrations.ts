@@ -88,8 +88,20 @@ export async function checkTargets(ctx: DaemonContext, settings: Record<string, 
   }
 }
 
+/** Settings naming a file the daemon would write or read (the log connector's `path`, a key file). */
+const FILE_SETTINGS = /path$/i;
+
 /** Validates a runtime destination as config would, then keeps it in the store. */
 export async function saveRuntimeDestination(ctx: DaemonContext, dest: RuntimeDestination): Promise<void> {
+  const fileSetting = Object.keys(dest.settings).find((key) => FILE_SETTINGS.test(key));
+  if (fileSetting) {
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `${fileSetting}: registrations through the API cannot name file paths; set it in the operator's config file instead`,
+      { setting: fileSetting },
+    );
+  }
   try {
     resolveDestination(
       { name: dest.name, source: 'runtime', file: 'request', body: { connector: dest.connector, events: dest.events, enabled: dest.enabled, ...dest.settings } },
