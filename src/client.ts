@@ -32,7 +32,7 @@ export class DaemonError extends Error {
   }
 }
 
-const INPUT_ERRORS = new Set(['invalid_event', 'unknown_event_type', 'invalid_json', 'batch_too_large', 'body_too_large', 'invalid_request']);
+const INPUT_ERRORS = new Set(['invalid_event', 'unknown_event_type', 'invalid_json', 'batch_too_large', 'body_too_large', 'invalid_request', 'too_deep']);
 
 export interface VidhookClient {
   emit<T extends keyof EventDataByType>(type: T, data: EventDataByType[T], options?: Omit<EmitInput, 'type' | 'data'>): Promise<AcceptedEvents['events'][number]>;

@@ -105,6 +105,21 @@ function limit(value: string | null | undefined, max = 1000): number | undefined
   return n;
 }
 
+/** The cursor of /api/deliveries: the id of the last delivery of the previous page. */
+function deliveryCursor(value: string | null): string | undefined {
+  if (!value) return undefined;
+  if (!/^dlv_[0-9A-Z]{26}$/.test(value)) throw new ApiError(400, 'invalid_request', `after "${value}" is not a delivery id; pass the "next" of the previous page`);
+  return value;
+}
+
+/** The cursor of /api/attempts: the id of the last attempt seen. */
+function attemptCursor(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new ApiError(400, 'invalid_request', `after "${value}" is not an attempt id (a whole number)`);
+  return n;
+}
+
 function states(value: unknown): DeliveryState[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const list = String(value).split(',');
@@ -132,7 +147,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       since: since(q.get('since')),
       until: since(q.get('until'), 'until'),
       limit: limit(q.get('limit')) ?? 100,
-      after: q.get('after') || undefined,
+      after: deliveryCursor(q.get('after')),
       newestFirst: order === 'newest',
     };
     const deliveries = await ctx.store.listDeliveries(filter);
@@ -210,7 +225,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       outcome: outcome(q.get('status')),
       since: since(q.get('since')),
       limit: limit(q.get('limit'), 10_000) ?? 100,
-      afterId: q.get('after') ? Number(q.get('after')) : undefined,
+      afterId: attemptCursor(q.get('after')),
     });
     sendJson(res, 200, { attempts } satisfies z.input<typeof attemptListSchema>);
   });
