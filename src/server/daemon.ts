@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import { lookup } from 'node:dns/promises';
 import { statfs } from 'node:fs/promises';
 import { resolveDestinations, type LoadedConfig } from '../config/index.js';
 import type { AnyConnector } from '../connectors/core/types.js';
@@ -10,6 +11,7 @@ import { closeHttpAgents } from '../delivery/http.js';
 import type { AttemptSummary } from '../store/types.js';
 import { ThreadedStore } from '../store/threaded.js';
 import { authorized } from './auth.js';
+import { guardRequest } from './request-guard.js';
 import type { DaemonContext } from './context.js';
 import { ApiError, sendError } from './http-utils.js';
 import { Metrics } from './metrics.js';
@@ -38,6 +40,8 @@ export interface DaemonOptions {
   allowPrivateTargets?: boolean;
   maxBodyBytes?: number;
   maxBatch?: number;
+  /** Origins whose web pages may call the API (a console served elsewhere). */
+  allowedOrigins?: string[];
   /** Refuse new events (503) when the disk has less than this free. */
   minFreeDiskBytes?: number;
   /** Refuse new events (503) when the store file grows past this. */
@@ -59,17 +63,36 @@ export class DaemonConfigError extends Error {
   readonly code = 'config_error';
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+function isLoopbackAddress(address: string): boolean {
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (v4) return v4.startsWith('127.');
+  return address === '::1';
+}
 
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+/** The addresses `host` binds: the name resolved, as listen() would (a name may hide 0.0.0.0). */
+export async function bindAddresses(host: string): Promise<string[]> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare)) return [bare];
+  try {
+    return (await lookup(bare, { all: true })).map((a) => a.address);
+  } catch {
+    throw new DaemonConfigError(`--host ${host} does not resolve to an address to listen on`);
+  }
+}
+
+/** Whether every address the host binds is loopback: only then may the daemon run without a token. */
+export async function bindsLoopbackOnly(host: string): Promise<boolean> {
+  const addresses = await bindAddresses(host);
+  return addresses.length > 0 && addresses.every(isLoopbackAddress);
 }
 
 /** The sidecar: an HTTP API over the store, and the dispatcher running until stopped. */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
-  if (!isLoopbackHost(options.host) && !options.token) {
+  if (!options.token && !(await bindsLoopbackOnly(options.host))) {
+    const resolved = (await bindAddresses(options.host)).join(', ');
+    const names = resolved === options.host.replace(/^\[|\]$/g, '') ? options.host : `${options.host} (${resolved})`;
     throw new DaemonConfigError(
-      `refusing to listen on ${options.host} without a token: pass --token (or set VIDHOOK_TOKEN), or bind 127.0.0.1`,
+      `refusing to listen on ${names} without a token: pass --token (or set VIDHOOK_TOKEN), or bind 127.0.0.1`,
     );
   }
   const store = await ThreadedStore.open(options.dataDir);
@@ -145,19 +168,30 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
   statsRoutes(router, context);
   destinationRoutes(router, context);
 
+  const bound = await bindAddresses(options.host);
+  const guard = {
+    host: options.host,
+    wildcard: bound.some((a) => a === '0.0.0.0' || a === '::'),
+    allowedOrigins: (options.allowedOrigins ?? []).map((o) => o.replace(/\/+$/, '')),
+  };
   const server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    let path = '/';
     try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      // The console's files are the package's public files; the API calls they make are checked below.
       if (await serveConsole(req, res, path)) return;
       if (!OPEN_PATHS.has(path) && !authorized(req, options.token)) {
         throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token', undefined, { 'www-authenticate': 'Bearer' });
       }
+      if (!OPEN_PATHS.has(path)) guardRequest(req, guard);
       const match = router.match(req.method ?? 'GET', path);
       if (match === 'method') throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`);
       if (!match) throw new ApiError(404, 'not_found', `no route ${req.method} ${path}`);
       await match.handler(req, res, match.params);
     } catch (err) {
       if (res.headersSent) return void res.end();
+      // A body refused before it was read to its end would be taken for the next request: close instead.
+      if (!req.complete) res.setHeader('connection', 'close');
       if (err instanceof ApiError) return sendError(res, err);
       options.warn(`internal error on ${req.method} ${path}: ${(err as Error).stack ?? err}`);
       sendError(res, new ApiError(500, 'internal', 'the daemon failed to handle this request; see its log'));
