@@ -20,4 +20,6 @@ export interface DaemonContext {
   reloadDestinations(): Promise<void>;
   /** Why new events cannot be taken right now (draining, disk budget), or undefined. */
   refusal(): { message: string; retryAfterSec: number } | undefined;
+  /** The store refused an event for lack of space: refuse new ones until the disk check finds room. */
+  storeFull(message: string): void;
 }

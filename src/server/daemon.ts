@@ -119,6 +119,10 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     timeoutMs: options.config.timeoutMs,
     connectTimeoutMs: options.config.connectTimeoutMs,
     allowPrivateTargets: options.allowPrivateTargets,
+    onStoreTrouble(message) {
+      if (message) options.warn(`the store refuses writes: ${message}; deliveries are held (readiness fails) and resume by themselves once it takes writes again`);
+      else options.warn('the store takes writes again; delivery resumes');
+    },
     onAttempt(attempt) {
       metrics.recordAttempt(attempt.destination, attempt.outcome, attempt.durationMs / 1000);
       if (stream.listening) stream.publish(attempt);
@@ -155,10 +159,15 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
       if (diskFull) return { message: diskFull, retryAfterSec: 60 };
       return undefined;
     },
+    storeFull(message) {
+      metrics.storeWriteErrors++;
+      // Refused until the next disk check (every 5 s) finds room again.
+      diskFull = `the store refused a write (${message}); new events are refused until space is freed`;
+    },
   };
 
   const router = new Router();
-  healthRoutes(router, context, () => store.isOpen && !dispatcher.stopped);
+  healthRoutes(router, context, () => store.isOpen && !dispatcher.stopped && !dispatcher.storeTrouble);
   eventRoutes(router, context);
   deliveryRoutes(router, context);
   integrationRoutes(router, context, Date.now(), options.version);

@@ -6,7 +6,15 @@ import { destinationStatuses, type DestinationStatus } from '../../destinations/
 import { colorState } from '../destination-state.js';
 
 interface StatusReport {
-  daemon: { url?: string; reachable: boolean; version?: string; uptimeSeconds?: number; inflight?: number; error?: string };
+  daemon: {
+    url?: string;
+    reachable: boolean;
+    version?: string;
+    uptimeSeconds?: number;
+    inflight?: number;
+    error?: string;
+    store?: { writable: boolean; error?: string };
+  };
   destinations: DestinationStatus[];
 }
 
@@ -49,6 +57,7 @@ export default async function status(_: string[], __: unknown, globals: GlobalOp
     const c = out.color;
     const d = report.daemon;
     if (d.reachable) out.line(`${c.green('●')} daemon ${d.url} up ${formatDuration((d.uptimeSeconds ?? 0) * 1000)}, vidhook ${d.version}, ${d.inflight} in flight`);
+    if (d.store?.writable === false) out.line(`${c.red('●')} store refuses writes: ${d.store.error}; deliveries are held until it takes writes again (free disk space)`);
     else out.line(`${c.dim('○')} daemon ${d.url ? `${d.url} not reachable` : 'not configured (--server or VIDHOOK_SERVER)'}; figures from the local store`);
     const rows = report.destinations.map((x) => [
       x.name,

@@ -136,7 +136,12 @@ export function integrationRoutes(router: Router, ctx: DaemonContext, startedAt:
     const now = Date.now();
     const destinations = await destinationStatuses(ctx.store, ctx.destinations(), ctx.dispatcher.pauses(), now);
     sendJson(res, 200, {
-      daemon: { version, uptimeSeconds: Math.round((now - startedAt) / 1000), inflight: ctx.dispatcher.inflight() },
+      daemon: {
+        version,
+        uptimeSeconds: Math.round((now - startedAt) / 1000),
+        inflight: ctx.dispatcher.inflight(),
+        store: ctx.dispatcher.storeTrouble ? { writable: false, error: ctx.dispatcher.storeTrouble.message } : { writable: true },
+      },
       destinations,
     } satisfies z.input<typeof integrationStatusSchema>);
   });
