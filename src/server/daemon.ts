@@ -10,7 +10,7 @@ import type { ResolvedDestination } from '../destinations/index.js';
 import { closeHttpAgents } from '../delivery/http.js';
 import type { AttemptSummary } from '../store/types.js';
 import { ThreadedStore } from '../store/threaded.js';
-import { authorized } from './auth.js';
+import { authorized, StreamTickets } from './auth.js';
 import { guardRequest } from './request-guard.js';
 import type { DaemonContext } from './context.js';
 import { ApiError, sendError } from './http-utils.js';
@@ -147,6 +147,7 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     dispatcher,
     metrics,
     stream,
+    tickets: new StreamTickets(),
     limits: { maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, maxBatch: options.maxBatch ?? 1000 },
     allowPrivateTargets: options.allowPrivateTargets === true,
     destinations: () => destinations,
@@ -186,10 +187,12 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
   const server = createServer(async (req, res) => {
     let path = '/';
     try {
-      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      path = url.pathname;
       // The console's files are the package's public files; the API calls they make are checked below.
       if (await serveConsole(req, res, path)) return;
-      if (!OPEN_PATHS.has(path) && !authorized(req, options.token)) {
+      const ticketed = path === '/api/deliveries/stream' && req.method === 'GET' && context.tickets.valid(url.searchParams.get('ticket'));
+      if (!OPEN_PATHS.has(path) && !ticketed && !authorized(req, options.token)) {
         throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token', undefined, { 'www-authenticate': 'Bearer' });
       }
       if (!OPEN_PATHS.has(path)) guardRequest(req, guard);

@@ -11,6 +11,10 @@ import {
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, queryOf, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
+import { parseStreamId } from '../sse.js';
+
+/** The most attempts a reconnecting stream is sent from the log (the newest of those it missed). */
+const REPLAY_LIMIT = 10_000;
 
 const OUTCOMES = ['ok', 'retrying', 'failed', 'skipped'] as const satisfies readonly AttemptOutcome[];
 
@@ -155,13 +159,38 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
     sendJson(res, 200, { deliveries, next } satisfies z.input<typeof deliveryPageSchema>);
   });
 
-  router.on('GET', '/api/deliveries/stream', (req, res) => {
+  router.on('POST', '/api/deliveries/stream/ticket', (req, res) => {
+    req.resume();
+    const ticket = ctx.tickets.issue();
+    sendJson(res, 201, ticket);
+  });
+
+  router.on('GET', '/api/deliveries/stream', async (req, res) => {
     const q = queryOf(req);
     const wanted = { destination: q.get('destination'), type: q.get('type'), status: outcome(q.get('status')) };
-    ctx.stream.subscribe(req, res, (a) =>
-      (!wanted.destination || a.destination === wanted.destination) &&
-      (!wanted.type || a.eventType === wanted.type) &&
-      (!wanted.status || a.outcome === wanted.status),
+    const lastId = req.headers['last-event-id'] ?? q.get('lastEventId') ?? undefined;
+    const last = typeof lastId === 'string' && lastId !== '' ? parseStreamId(lastId) : undefined;
+    if (typeof lastId === 'string' && lastId !== '' && !last) {
+      throw new ApiError(400, 'invalid_request', `Last-Event-ID "${lastId}" is not an id this stream sent (dlv_…/<attempt number>)`);
+    }
+    // The attempts made since the client's last one, from the attempt log: a restart or a dropped
+    // connection loses nothing the log still holds.
+    const missed = last
+      ? async () => {
+          const seen = (await ctx.store.listAttempts({ deliveryId: last.deliveryId, limit: 1000 })).find((a) => a.number === last.number);
+          if (!seen) return [];
+          const after = await ctx.store.listAttempts({ afterId: seen.id, limit: REPLAY_LIMIT });
+          return after.map(({ id: _id, exchanges: _exchanges, ...summary }) => summary as unknown as Record<string, unknown>);
+        }
+      : undefined;
+    await ctx.stream.subscribe(
+      req,
+      res,
+      (a) =>
+        (!wanted.destination || a.destination === wanted.destination) &&
+        (!wanted.type || a.eventType === wanted.type) &&
+        (!wanted.status || a.outcome === wanted.status),
+      missed,
     );
   });
 
