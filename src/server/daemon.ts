@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import { lookup } from 'node:dns/promises';
-import { statfs } from 'node:fs/promises';
+import { rm, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { resolveDestinations, type LoadedConfig } from '../config/index.js';
 import type { AnyConnector } from '../connectors/core/types.js';
 import { Dispatcher, isDeadOwner } from '../delivery/dispatcher.js';
@@ -58,6 +59,9 @@ export interface RunningDaemon {
   context: DaemonContext;
   stop(): Promise<void>;
 }
+
+/** The file in the data dir naming the daemon that serves it: `{ url, pid }`. */
+export const DAEMON_MARKER = 'daemon.json';
 
 export class DaemonConfigError extends Error {
   readonly code = 'config_error';
@@ -243,6 +247,10 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
   dispatcher.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`;
+  // Lets `emit` on the same data dir hand its event to this daemon rather than deliver beside it.
+  const marker = join(options.dataDir, DAEMON_MARKER);
+  await writeFile(marker, JSON.stringify({ url, pid: process.pid }), { mode: 0o600 }).catch(() => undefined);
 
   return {
     url: `http://${host}:${address.port}`,
@@ -250,6 +258,7 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     context,
     async stop() {
       draining = true;
+      await rm(marker, { force: true });
       clearInterval(diskTimer);
       clearInterval(pruneTimer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,7 +2,7 @@ import { buildEnvelope, type Envelope } from '../../events/index.js';
 import { destinationsFor } from '../../delivery/fan-out.js';
 import type { AnyConnector } from '../../connectors/core/types.js';
 import type { ResolvedDestination } from '../../destinations/index.js';
-import type { Delivery, Store } from '../../store/types.js';
+import { TERMINAL_STATES, type Delivery, type Store } from '../../store/types.js';
 import { UsageError } from '../errors.js';
 import { Output, type GlobalOptions } from '../output.js';
 import { allDestinations, loadCliConfig, openStore, serverToken, serverUrl } from '../context.js';
@@ -38,7 +38,7 @@ export default async function emit([type]: string[], options: EmitOptions, globa
   const data = await eventData(type, options);
   const event = buildEnvelope({ type, data, id: options.id, timestamp: options.timestamp }, { customTypes: ctx.config.customTypes });
 
-  const server = serverUrl(globals);
+  const server = serverUrl(globals) ?? (options.dryRun || options.validate ? undefined : await daemonOnDataDir(ctx.dataDir));
   if (server && !options.dryRun && !options.validate) {
     const { createClient, DaemonUnreachableError } = await import('../../client.js');
     const client = createClient({ url: server, token: serverToken(globals), retryForMs: 0 });
@@ -73,6 +73,20 @@ export default async function emit([type]: string[], options: EmitOptions, globa
   }
 }
 
+/** The daemon serving this data dir, if one runs: delivering beside it would race it for the same deliveries. */
+async function daemonOnDataDir(dataDir: string): Promise<string | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  try {
+    const { url, pid } = JSON.parse(await readFile(join(dataDir, 'daemon.json'), 'utf8')) as { url?: string; pid?: number };
+    if (typeof url !== 'string' || typeof pid !== 'number') return undefined;
+    process.kill(pid, 0);
+    return url;
+  } catch {
+    return undefined;
+  }
+}
+
 async function deliver(
   out: Output,
   store: Store,
@@ -96,6 +110,10 @@ async function deliver(
   else {
     if (outcomes.length === 0) out.line(`${event.type} ${event.id} stored; no destination takes ${event.type}`);
     printOutcomes(out, outcomes);
+    const open = deliveries.filter((d) => !TERMINAL_STATES.includes(d.state));
+    for (const d of open) {
+      out.info(`${d.destination}: still ${d.state} after this command's tries; it stays queued (next try ${new Date(d.nextAt).toISOString()} by \`vidhook serve\` on this data dir)`);
+    }
   }
   return outcomes.some((o) => o.state === 'failed') ? 1 : 0;
 }
