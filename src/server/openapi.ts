@@ -59,6 +59,7 @@ function responseComponents(): Record<string, z.ZodType> {
     RetriedOne: deliveries.retriedOneSchema,
     Retried: deliveries.retriedSchema,
     RetryCount: deliveries.retryCountSchema,
+    StreamTicket: deliveries.streamTicketSchema,
     ActivityReport: stats.activityReportSchema,
     DestinationSwitched: destinations.destinationSwitchedSchema,
     ReplayResult: deliveries.replayResultSchema,
@@ -173,8 +174,15 @@ function paths(): Json {
         operationId: 'streamAttempts',
         summary: 'Server-Sent Events: one `attempt` event per attempt, as it settles',
         description: 'Each `data:` line is an Attempt without its `exchanges` (what `vidhook tail -f` prints). Comment lines keep the connection alive.',
-        parameters: [DESTINATION, TYPE, OUTCOME],
+        parameters: [DESTINATION, TYPE, OUTCOME, query('ticket', 'A ticket from POST /api/deliveries/stream/ticket, instead of the bearer token.')],
         responses: answers({ '200': ['The stream.'] }, '400'),
+      },
+    },
+    '/api/deliveries/stream/ticket': {
+      post: {
+        operationId: 'streamTicket',
+        summary: 'A short-lived ticket that opens the attempt stream, for browsers whose EventSource cannot send the token',
+        responses: answers({ '201': ['The ticket.', 'StreamTicket'] }),
       },
     },
     '/api/deliveries/{id}': {

@@ -82,6 +82,9 @@ export const retryRequestSchema = z.object({
   event: z.string().optional().describe("This event's deliveries only."),
   dryRun: z.boolean().optional().describe('Count what would be queued, and queue nothing.'),
 });
+export const streamTicketSchema = z
+  .object({ ticket: z.string(), expiresAt: z.string() })
+  .describe("Opens GET /api/deliveries/stream?ticket=… (browsers' EventSource cannot send a header) until expiresAt; nothing else.");
 export const retryCountSchema = z.object({ matched: z.number().int().nonnegative(), dryRun: z.literal(true) });
 export const replayRequestSchema = z.object({
   destination: z.string(),
@@ -162,7 +165,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
   router.on('POST', '/api/deliveries/stream/ticket', (req, res) => {
     req.resume();
     const ticket = ctx.tickets.issue();
-    sendJson(res, 201, ticket);
+    sendJson(res, 201, ticket satisfies z.input<typeof streamTicketSchema>);
   });
 
   router.on('GET', '/api/deliveries/stream', async (req, res) => {

@@ -29,7 +29,12 @@ export const connectorCatalogueSchema = z.object({
 const isoOrNull = () => z.string().nullable();
 
 export const integrationStatusSchema = z.object({
-  daemon: z.object({ version: z.string(), uptimeSeconds: z.number().int().nonnegative(), inflight: z.number().int().nonnegative() }),
+  daemon: z.object({
+    version: z.string(),
+    uptimeSeconds: z.number().int().nonnegative(),
+    inflight: z.number().int().nonnegative(),
+    store: z.object({ writable: z.boolean(), error: z.string().optional() }).describe('Whether the store takes writes (a full disk refuses them), and why not.'),
+  }),
   destinations: z.array(
     z.object({
       name: z.string(),
