@@ -173,7 +173,7 @@ function paths(): Json {
       get: {
         operationId: 'streamAttempts',
         summary: 'Server-Sent Events: one `attempt` event per attempt, as it settles',
-        description: 'Each `data:` line is an Attempt without its `exchanges` (what `vidhook tail -f` prints). Comment lines keep the connection alive.',
+        description: 'Each `data:` line is an Attempt without its `exchanges` (what `vidhook tail -f` prints), with an `id:`; a client reconnecting with `Last-Event-ID` first gets the attempts it missed. Comment lines keep the connection alive.',
         parameters: [DESTINATION, TYPE, OUTCOME, query('ticket', 'A ticket from POST /api/deliveries/stream/ticket, instead of the bearer token.')],
         responses: answers({ '200': ['The stream.'] }, '400'),
       },
