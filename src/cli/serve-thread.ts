@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startDaemon } from '../server/daemon.js';
 import type { AttemptSummary } from '../store/types.js';
+import { redactUrl } from '../store/store-url.js';
 import { UsageError, exitCodeFor } from './errors.js';
 import { Output, type ColorLevels, type GlobalOptions } from './output.js';
 import { loadCliConfig, serverToken } from './context.js';
@@ -16,6 +17,17 @@ export interface ServeOptions {
   maxBodyBytes?: string;
   minFreeDiskMb?: string;
   maxStoreMb?: string;
+  store?: string;
+}
+
+/** The shared store's URL: --store, VIDHOOK_STORE, `store:` in the config file; none means SQLite. */
+function storeUrl(flag: string | undefined, configured: string | undefined): string | undefined {
+  const url = flag ?? (process.env.VIDHOOK_STORE || undefined) ?? configured;
+  if (url === undefined || url === 'sqlite') return undefined;
+  if (!/^postgres(ql)?:\/\/[^/]/.test(url)) {
+    throw new UsageError(`--store ${url}: expected a PostgreSQL URL such as postgres://vidhook@db:5432/vidhook, or sqlite`);
+  }
+  return url;
 }
 
 export interface ServeThreadData {
@@ -62,9 +74,11 @@ async function serve(options: ServeOptions, globals: GlobalOptions, out: Output,
   const minFree = number(options.minFreeDiskMb, '--min-free-disk-mb');
   const maxStore = number(options.maxStoreMb, '--max-store-mb');
 
+  const shared = storeUrl(options.store, ctx.config.project.store);
   const daemon = await startDaemon({
     config: ctx.config,
     dataDir: ctx.dataDir,
+    store: shared,
     host,
     port,
     token: serverToken(globals) ?? server.token,
@@ -86,7 +100,8 @@ async function serve(options: ServeOptions, globals: GlobalOptions, out: Output,
     throw err;
   });
   const names = daemon.context.destinations().map((d) => d.dest.name);
-  process.stderr.write(`vidhook ${version} listening on ${daemon.url} — ${names.length} destination(s): ${names.join(', ') || 'none yet'}; data in ${ctx.dataDir}\n`);
+  const where = shared ? `store ${redactUrl(shared)}` : `data in ${ctx.dataDir}`;
+  process.stderr.write(`vidhook ${version} listening on ${daemon.url} — ${names.length} destination(s): ${names.join(', ') || 'none yet'}; ${where}\n`);
 
   const signal = await stopSignal;
   out.info(`${signal}: finishing attempts in flight…`);

@@ -41,6 +41,7 @@ export const projectSchema = z
       .strict()
       .optional(),
     retention: duration.optional(),
+    store: z.string().regex(/^postgres(ql)?:\/\//, { message: 'must be a PostgreSQL URL: postgres://user@host:port/db' }).optional(),
   })
   .strict();
 

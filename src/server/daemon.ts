@@ -9,7 +9,7 @@ import { Dispatcher, isDeadOwner } from '../delivery/dispatcher.js';
 import { DEFAULT_RETRY_POLICY } from '../delivery/retry-policy.js';
 import type { ResolvedDestination } from '../destinations/index.js';
 import { closeHttpAgents } from '../delivery/http.js';
-import type { AttemptSummary } from '../store/types.js';
+import { announcesNewWork, type AttemptSummary, type Store } from '../store/types.js';
 import { ThreadedStore } from '../store/threaded.js';
 import { authorized, StreamTickets } from './auth.js';
 import { guardRequest } from './request-guard.js';
@@ -35,6 +35,8 @@ const OPEN_PATHS = new Set(['/healthz', '/api/openapi.json']);
 export interface DaemonOptions {
   config: LoadedConfig;
   dataDir: string;
+  /** A PostgreSQL URL: the store shared by several daemons. Without it, SQLite in the data dir. */
+  store?: string;
   host: string;
   port: number;
   token?: string;
@@ -99,7 +101,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       `refusing to listen on ${names} without a token: pass --token (or set VIDHOOK_TOKEN), or bind 127.0.0.1`,
     );
   }
-  const store = await ThreadedStore.open(options.dataDir);
+  const store: Store = options.store
+    ? await (await import('../store/postgres.js')).PostgresStore.open(options.store)
+    : await ThreadedStore.open(options.dataDir);
   try {
     return await serve(store, options);
   } catch (err) {
@@ -109,7 +113,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
 }
 
-async function serve(store: ThreadedStore, options: DaemonOptions): Promise<RunningDaemon> {
+async function serve(store: Store, options: DaemonOptions): Promise<RunningDaemon> {
   let destinations: ResolvedDestination<AnyConnector>[] = resolveDestinations(options.config, await store.listRuntimeDestinations());
   const metrics = new Metrics();
   const stream = new AttemptStream();
@@ -209,6 +213,10 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
       // A body refused before it was read to its end would be taken for the next request: close instead.
       if (!req.complete) res.setHeader('connection', 'close');
       if (err instanceof ApiError) return sendError(res, err);
+      if ((err as { code?: string }).code === 'store_unavailable') {
+        // Nothing was committed: the caller sends again once the database answers.
+        return sendError(res, new ApiError(503, 'store_unavailable', (err as Error).message, undefined, { 'retry-after': '5' }));
+      }
       options.warn(`internal error on ${req.method} ${path}: ${(err as Error).stack ?? err}`);
       sendError(res, new ApiError(500, 'internal', 'the daemon failed to handle this request; see its log'));
     }
@@ -216,6 +224,8 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
   server.keepAliveTimeout = 5_000;
 
   const checkDisk = async () => {
+    // A shared database's disk is its operator's: the budget applies to the embedded store.
+    if (options.store) return;
     try {
       const fs = await statfs(options.dataDir);
       const free = fs.bavail * fs.bsize;
@@ -245,6 +255,12 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     server.listen(options.port, options.host, () => resolve());
   });
   dispatcher.start();
+  if (announcesNewWork(store)) {
+    // Deliveries created by other daemons wake this one at once; the dispatcher's poll remains the fallback.
+    await store
+      .onNewWork((names) => dispatcher.wake(names.length ? names : undefined))
+      .catch((err: Error) => options.warn(`not listening for new work (polling instead): ${err.message}`));
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`;

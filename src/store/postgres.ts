@@ -3,6 +3,7 @@ import type { Envelope } from '../events/index.js';
 import { newId } from '../events/ids.js';
 import { Lease } from './lease.js';
 import { attemptRow } from './attempt-row.js';
+import { redactUrl } from './store-url.js';
 import { PG_MIGRATIONS, PG_MIGRATION_LOCK } from './postgres-migrations.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
@@ -88,19 +89,19 @@ function deliveryWhere(filter: DeliveryFilter & { ids?: string[] }, params: unkn
   return w;
 }
 
+/** The database cannot be reached now: the daemon answers 503 with Retry-After and tries again later. */
 export class PostgresStoreError extends Error {
   readonly code = 'store_unavailable';
 }
 
-/** Shows a connection string without its password. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'postgres://…';
-  }
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03']);
+
+/** Connection failures become a `store_unavailable` error; anything else is passed on as it is. */
+function unreachable(err: unknown, url: string): unknown {
+  const e = err as { code?: string; message?: string };
+  const lost = (e.code && (CONNECTION_ERRORS.has(e.code) || e.code.startsWith('08')))
+    || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message ?? '');
+  return lost ? new PostgresStoreError(`the PostgreSQL store at ${redactUrl(url)} is unreachable: ${e.message}`) : err;
 }
 
 /**
@@ -173,7 +174,12 @@ export class PostgresStore implements Store {
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw unreachable(err, this.url);
+    }
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -181,14 +187,22 @@ export class PostgresStore implements Store {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
-      throw err;
+      throw unreachable(err, this.url);
     } finally {
       client.release();
     }
   }
 
+  private async query(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+    try {
+      return await this.pool.query(sql, params);
+    } catch (err) {
+      throw unreachable(err, this.url);
+    }
+  }
+
   private async rows(sql: string, params: unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query(sql, params)).rows as Row[];
+    return (await this.query(sql, params)).rows as Row[];
   }
 
   private ingestQueue: Array<{ batch: IngestBatch; resolve: (r: AcceptedEvent[]) => void; reject: (e: unknown) => void }> = [];
@@ -332,7 +346,7 @@ export class PostgresStore implements Store {
     const held = await this.rows(`SELECT DISTINCT lease_owner AS owner FROM deliveries WHERE state = 'in_flight' AND lease_owner IS NOT NULL`);
     const dead = held.map((r) => r.owner as string).filter(isDead);
     if (dead.length === 0) return 0;
-    const result = await this.pool.query(
+    const result = await this.query(
       `UPDATE deliveries SET state = 'retrying', next_at = ${DB_NOW}, lease_until = NULL, lease_owner = NULL, updated_at = ${DB_NOW}
        WHERE state = 'in_flight' AND lease_owner = ANY($1)`,
       [dead],
@@ -404,7 +418,7 @@ export class PostgresStore implements Store {
        ${w.sql} RETURNING *`,
       w.params,
     );
-    if (rows.length > 0) await this.pool.query('SELECT pg_notify($1, $2)', [NEW_WORK_CHANNEL, [...new Set(rows.map((r) => r.destination))].join('\n')]);
+    if (rows.length > 0) await this.query('SELECT pg_notify($1, $2)', [NEW_WORK_CHANNEL, [...new Set(rows.map((r) => r.destination))].join('\n')]);
     return rows.map(toDelivery).sort((a, b) => a.id.localeCompare(b.id));
   }
 
@@ -481,14 +495,14 @@ export class PostgresStore implements Store {
   }
 
   async stateSet(scope: string, key: string, value: string): Promise<void> {
-    await this.pool.query(
+    await this.query(
       'INSERT INTO connector_state (scope, key, value) VALUES ($1, $2, $3) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value',
       [scope, key, value],
     );
   }
 
   async stateDelete(scope: string, key: string): Promise<void> {
-    await this.pool.query('DELETE FROM connector_state WHERE scope = $1 AND key = $2', [scope, key]);
+    await this.query('DELETE FROM connector_state WHERE scope = $1 AND key = $2', [scope, key]);
   }
 
   async disabledDestinations(): Promise<Record<string, string>> {
@@ -497,9 +511,9 @@ export class PostgresStore implements Store {
   }
 
   async setDisabled(destination: string, reason: string | null): Promise<void> {
-    if (reason === null) await this.pool.query('DELETE FROM disabled_destinations WHERE name = $1', [destination]);
+    if (reason === null) await this.query('DELETE FROM disabled_destinations WHERE name = $1', [destination]);
     else {
-      await this.pool.query(
+      await this.query(
         'INSERT INTO disabled_destinations (name, reason) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET reason = excluded.reason',
         [destination, reason],
       );
@@ -512,14 +526,14 @@ export class PostgresStore implements Store {
   }
 
   async putRuntimeDestination(dest: RuntimeDestination): Promise<void> {
-    await this.pool.query(
+    await this.query(
       'INSERT INTO runtime_destinations (name, body) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET body = excluded.body',
       [dest.name, JSON.stringify(dest)],
     );
   }
 
   async deleteRuntimeDestination(name: string): Promise<boolean> {
-    return (await this.pool.query('DELETE FROM runtime_destinations WHERE name = $1', [name])).rowCount === 1;
+    return (await this.query('DELETE FROM runtime_destinations WHERE name = $1', [name])).rowCount === 1;
   }
 
   /** The tables' size: the disk budget of a shared database is the operator's, but the figure is still shown. */

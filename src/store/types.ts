@@ -206,3 +206,13 @@ export interface ConsoleStore {
   /** How many deliveries `requeue` would take with this filter. */
   countRequeue(filter: DeliveryFilter & { ids?: string[] }): Promise<number>;
 }
+
+/** A store shared by several daemons tells each of the work the others create. */
+export interface NewWorkSource {
+  /** Calls `wake` with the destinations of deliveries any daemon created; resolves once listening. */
+  onNewWork(wake: (destinations: string[]) => void): Promise<void>;
+}
+
+export function announcesNewWork(store: Store): store is Store & NewWorkSource {
+  return typeof (store as Partial<NewWorkSource>).onNewWork === 'function';
+}
