@@ -24,6 +24,9 @@ async function answers(url: string): Promise<boolean> {
 }
 
 export const postgresAnswers = await answers(POSTGRES_ADMIN_URL);
+if (!postgresAnswers && process.env.VIDHOOK_REAL_POSTGRES === 'required') {
+  throw new Error(`VIDHOOK_REAL_POSTGRES=required but no PostgreSQL answers at ${POSTGRES_ADMIN_URL}: start it (.ci/run does)`);
+}
 if (!postgresAnswers) {
   console.warn(`PostgreSQL store tests skipped: no PostgreSQL answers at ${POSTGRES_ADMIN_URL} (start it, or set VIDHOOK_TEST_POSTGRES)`);
 }
