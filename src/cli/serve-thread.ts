@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { startDaemon } from '../server/daemon.js';
 import type { AttemptSummary } from '../store/types.js';
 import { redactUrl } from '../store/store-url.js';
+import { storeUrl } from './store-choice.js';
 import { UsageError, exitCodeFor } from './errors.js';
 import { Output, type ColorLevels, type GlobalOptions } from './output.js';
 import { loadCliConfig, serverToken } from './context.js';
@@ -18,16 +19,6 @@ export interface ServeOptions {
   minFreeDiskMb?: string;
   maxStoreMb?: string;
   store?: string;
-}
-
-/** The shared store's URL: --store, VIDHOOK_STORE, `store:` in the config file; none means SQLite. */
-function storeUrl(flag: string | undefined, configured: string | undefined): string | undefined {
-  const url = flag ?? (process.env.VIDHOOK_STORE || undefined) ?? configured;
-  if (url === undefined || url === 'sqlite') return undefined;
-  if (!/^postgres(ql)?:\/\/[^/]/.test(url)) {
-    throw new UsageError(`--store ${url}: expected a PostgreSQL URL such as postgres://vidhook@db:5432/vidhook, or sqlite`);
-  }
-  return url;
 }
 
 export interface ServeThreadData {

@@ -9,6 +9,7 @@ const video = (id: string) => ({ type: 'video.generated', id, data: { video: { i
 
 describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  let daemonStore = '';
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
@@ -16,6 +17,7 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
   async function setup(responder: Parameters<typeof startReceiver>[0]) {
     const db = await freshPostgresDatabase();
     cleanups.push(() => db.drop());
+    daemonStore = db.url;
     const receiver = await startReceiver(responder);
     cleanups.push(() => receiver.close());
     // Each daemon its own working dir and data dir, as sidecars in separate pods: only the database is shared.
@@ -77,6 +79,21 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
     });
     expect(event.deliveries).toHaveLength(1);
     expect(received(receiver.requests).get('evt_twice')).toBe(1);
+  });
+
+  it('shows the shared backlog in `vidhook status` on a machine without a daemon', async () => {
+    const { receiver, start } = await setup(() => ({ status: 503 }));
+    const daemon = await start();
+    expect((await daemon.request('POST', '/api/events', video('evt_waiting'))).status).toBe(202);
+    await receiver.waitFor(1);
+    await daemon.stop();
+    const box = sandbox({ VIDHOOK_STORE: daemonStore });
+    cleanups.push(() => box.cleanup());
+    box.writeConfig(`destinations:\n  partner:\n    connector: webhook\n    url: ${receiver.url}\n    secret: ${SECRET}\n`);
+    const result = await box.run(['status', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const partner = JSON.parse(result.stdout).destinations.find((d: { name: string }) => d.name === 'partner');
+    expect(partner).toMatchObject({ pending: 1, attemptsLastHour: 1 });
   });
 
 });

@@ -1,5 +1,5 @@
 import { Output, table, type GlobalOptions } from '../output.js';
-import { allDestinations, loadCliConfig, openStore, serverToken, serverUrl } from '../context.js';
+import { allDestinations, loadCliConfig, openConfiguredStore, serverToken, serverUrl } from '../context.js';
 import { FailedError } from '../errors.js';
 import { formatDuration } from '../../config/duration.js';
 import { destinationStatuses, type DestinationStatus } from '../../destinations/index.js';
@@ -27,7 +27,7 @@ async function fromDaemon(url: string, token: string | undefined): Promise<Statu
 
 async function fromStore(globals: GlobalOptions, daemon: StatusReport['daemon']): Promise<StatusReport> {
   const ctx = await loadCliConfig(globals);
-  const store = openStore(ctx.dataDir);
+  const store = await openConfiguredStore(ctx);
   try {
     const destinations = await destinationStatuses(store, await allDestinations(ctx, store));
     return { daemon, destinations };
