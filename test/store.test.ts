@@ -102,6 +102,25 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
     expect(await store.disabledDestinations()).toEqual({ slack: 'disabled again by ops' });
   });
 
+  it('records the attempt of a settlement that holds its lease, and none of one that lost it', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: ['a'] }]);
+    const [stale, held] = await store.leaseDue('a', { now: Date.now(), limit: 2, leaseMs: 60_000, owner: 'host:9:dead' });
+    expect(await store.recoverLeases((owner) => owner === 'host:9:dead')).toBe(2);
+    const attempt = (deliveryId: string, eventId: string) => ({
+      deliveryId, eventId, eventType: 'session.started', destination: 'a', number: 1, startedAt: new Date().toISOString(),
+      durationMs: 12, outcome: 'ok' as const, statusCode: 200, exchanges: [{ startedAt: new Date().toISOString(), durationMs: 12, request: { method: 'POST', url: 'https://x.test/', headers: {} } }],
+    });
+    const [retaken] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000, eventIds: [held.eventId] });
+    const results = await Promise.all([
+      store.settle(stale, { state: 'succeeded' }, attempt(stale.id, stale.eventId)),
+      store.settle(retaken, { state: 'succeeded' }, attempt(retaken.id, retaken.eventId)),
+    ]);
+    expect(results).toEqual([false, true]);
+    const attempts = await store.listAttempts({ destination: 'a' });
+    expect(attempts.map((a) => [a.eventId, a.statusCode, a.exchanges[0].request.url])).toEqual([[held.eventId, 200, 'https://x.test/']]);
+    expect(await store.countByState()).toEqual({ retrying: 1, succeeded: 1 });
+  });
+
   it("takes back a dead process's leases, and only theirs", async () => {
     await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: ['a'] }]);
     await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'host:1:dead' });

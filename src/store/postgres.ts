@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Envelope } from '../events/index.js';
 import { newId } from '../events/ids.js';
 import { Lease } from './lease.js';
-import { attemptRow } from './attempt-row.js';
+import { attemptRow, type AttemptRow } from './attempt-row.js';
 import { redactUrl } from './store-url.js';
 import { PG_MIGRATIONS, PG_MIGRATION_LOCK } from './postgres-migrations.js';
 import type {
@@ -12,6 +12,15 @@ import type {
 
 type Row = Record<string, unknown>;
 type IngestBatch = Array<{ event: Envelope; destinations: string[] }>;
+interface SettleItem {
+  id: string;
+  count: number;
+  state: Settlement['state'];
+  delay: number;
+  counts: number;
+  error: string | null;
+  attempt?: AttemptRow;
+}
 
 /** The database's clock in epoch ms: due times never depend on one host's clock. */
 const DB_NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
@@ -220,7 +229,7 @@ export class PostgresStore implements Store {
 
   private flushIngest(): void {
     const waiting = this.ingestQueue.splice(0);
-    this.insertEvents(waiting.flatMap((w) => w.batch)).then(
+    this.track(this.insertEvents(waiting.flatMap((w) => w.batch))).then(
       (accepted) => {
         let at = 0;
         for (const w of waiting) {
@@ -354,35 +363,79 @@ export class PostgresStore implements Store {
     return result.rowCount ?? 0;
   }
 
-  async settle(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
+  private readonly flushing = new Set<Promise<unknown>>();
+
+  /** Keeps a flush in view until it ends, so that `close` waits for it. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.flushing.add(work);
+    const done = () => void this.flushing.delete(work);
+    work.then(done, done);
+    return work;
+  }
+
+  private settleQueue: Array<{ item: SettleItem; resolve: (settled: boolean) => void; reject: (e: unknown) => void }> = [];
+
+  /**
+   * Settlements within one turn of the event loop go to the database as one statement: the
+   * fenced update and the attempts' insert together, one round trip and one commit for all.
+   */
+  settle(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
     const count = Number.parseInt(delivery.leaseToken, 16);
-    if (!Number.isSafeInteger(count)) return false;
-    const counts = settlement.countsAsAttempt === false ? 0 : 1;
-    // The caller's due time becomes a delay from the database's clock.
-    const delay = settlement.nextAt !== undefined ? settlement.nextAt - Date.now() : 0;
-    const row = attempt && attemptRow(attempt);
-    return this.transaction(async (client) => {
-      const changed = await client.query(
-        `UPDATE deliveries SET state = $1, next_at = ${DB_NOW} + $2::bigint, attempts = attempts + $3,
-           lease_until = NULL, lease_owner = NULL, updated_at = ${DB_NOW}, last_error = $4
-         WHERE id = $5 AND lease_count = $6 AND state = 'in_flight'`,
-        [settlement.state, delay, counts, settlement.error ?? null, delivery.id, count],
-      );
-      if (changed.rowCount !== 1) return false;
-      if (row) {
-        await client.query(
-          `INSERT INTO attempts (delivery_id, event_id, event_type, destination, number, started_at, started_ms,
-             duration_ms, outcome, status_code, error, exchanges)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-          [row.deliveryId, row.eventId, row.eventType, row.destination, row.number, row.startedAt, Date.parse(row.startedAt),
-            row.durationMs, row.outcome, row.statusCode ?? null, row.error ?? null, row.exchanges],
-        );
-      }
-      if (settlement.state === 'pending' || settlement.state === 'retrying') {
-        await client.query(`SELECT pg_notify($1, $2)`, [NEW_WORK_CHANNEL, '']);
-      }
-      return true;
+    if (!Number.isSafeInteger(count)) return Promise.resolve(false);
+    const item: SettleItem = {
+      id: delivery.id,
+      count,
+      state: settlement.state,
+      // The caller's due time becomes a delay from the database's clock.
+      delay: settlement.nextAt !== undefined ? settlement.nextAt - Date.now() : 0,
+      counts: settlement.countsAsAttempt === false ? 0 : 1,
+      error: settlement.error ?? null,
+      attempt: attempt && attemptRow(attempt),
+    };
+    return new Promise((resolve, reject) => {
+      this.settleQueue.push({ item, resolve, reject });
+      if (this.settleQueue.length === 1) setImmediate(() => this.flushSettlements());
     });
+  }
+
+  private flushSettlements(): void {
+    const waiting = this.settleQueue.splice(0);
+    // One row per delivery per statement: a second settlement of the same lease finds it settled.
+    const first = new Map<string, number>();
+    waiting.forEach((w, i) => first.has(w.item.id) || first.set(w.item.id, i));
+    const items = [...first.values()].map((i) => waiting[i].item);
+    this.track(this.settleItems(items)).then(
+      (settled) => waiting.forEach((w, i) => w.resolve(first.get(w.item.id) === i && settled.has(w.item.id))),
+      (err) => waiting.forEach((w) => w.reject(err)),
+    );
+  }
+
+  private async settleItems(items: SettleItem[]): Promise<Set<string>> {
+    const col = <K extends keyof SettleItem>(k: K) => items.map((i) => i[k]);
+    const attempts = items.flatMap((i) => (i.attempt ? [i.attempt] : []));
+    const a = <K extends keyof AttemptRow>(k: K) => attempts.map((x) => x[k] ?? null);
+    const { rows } = await this.query(
+      `WITH settled AS (
+         UPDATE deliveries d SET state = u.state, next_at = ${DB_NOW} + u.delay, attempts = d.attempts + u.counts,
+           lease_until = NULL, lease_owner = NULL, updated_at = ${DB_NOW}, last_error = u.error
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::integer[], $6::text[]) AS u(id, count, state, delay, counts, error)
+         WHERE d.id = u.id AND d.lease_count = u.count AND d.state = 'in_flight'
+         RETURNING d.id, d.state
+       ), recorded AS (
+         INSERT INTO attempts (delivery_id, event_id, event_type, destination, number, started_at, started_ms,
+           duration_ms, outcome, status_code, error, exchanges)
+         SELECT a.* FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], $11::integer[], $12::text[], $13::bigint[],
+           $14::integer[], $15::text[], $16::integer[], $17::text[], $18::text[])
+           AS a(delivery_id, event_id, event_type, destination, number, started_at, started_ms, duration_ms, outcome, status_code, error, exchanges)
+         WHERE a.delivery_id IN (SELECT id FROM settled)
+       )
+       SELECT id, state FROM settled`,
+      [col('id'), col('count'), col('state'), col('delay'), col('counts'), col('error'),
+        a('deliveryId'), a('eventId'), a('eventType'), a('destination'), a('number'), a('startedAt'),
+        attempts.map((x) => Date.parse(x.startedAt)), a('durationMs'), a('outcome'), a('statusCode'), a('error'), a('exchanges')],
+    );
+    if (rows.some((r) => r.state === 'pending' || r.state === 'retrying')) await this.query('SELECT pg_notify($1, $2)', [NEW_WORK_CHANNEL, '']);
+    return new Set(rows.map((r) => r.id as string));
   }
 
   async listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
@@ -553,6 +606,9 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (!this.open) return;
     this.open = false;
+    // Work queued for this turn is sent, and what is on its way is answered, before the pool ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.allSettled([...this.flushing]);
     await this.listener?.end().catch(() => {});
     await this.pool.end();
   }
