@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { startReceiver } from '../helpers/receiver.js';
 import { sandbox } from '../helpers/cli.js';
 import { startDaemon, eventually, type DaemonProcess } from '../helpers/daemon.js';
@@ -79,6 +80,48 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
     });
     expect(event.deliveries).toHaveLength(1);
     expect(received(receiver.requests).get('evt_twice')).toBe(1);
+  });
+
+  it('answers 503 with Retry-After while PostgreSQL is unreachable, storing nothing, and resumes when it answers', async () => {
+    // The daemon reaches PostgreSQL through a TCP relay the test can cut and restore.
+    const sockets = new Set<Socket>();
+    const relay = (port = 0) =>
+      new Promise<Server>((resolve) => {
+        const server = createServer((client) => {
+          const upstream = connect(5432, '127.0.0.1');
+          for (const s of [client, upstream]) { sockets.add(s); s.on('error', () => s.destroy()); s.on('close', () => sockets.delete(s)); }
+          client.pipe(upstream).pipe(client);
+        });
+        server.listen(port, '127.0.0.1', () => resolve(server));
+      });
+    let server = await relay();
+    const port = (server.address() as { port: number }).port;
+    const cut = () => new Promise<void>((resolve) => { server.close(() => resolve()); for (const s of sockets) s.destroy(); });
+    cleanups.push(() => server.listening && cut());
+
+    await setup(() => ({ status: 200 }));
+    const direct = new URL(daemonStore);
+    direct.port = String(port);
+    daemonStore = direct.toString();
+    const box = sandbox({ VIDHOOK_STORE: daemonStore });
+    cleanups.push(() => box.cleanup());
+    box.writeConfig('destinations: {}\n');
+    const daemon = await startDaemon(box);
+    cleanups.push(() => daemon.stop('SIGKILL'));
+
+    await cut();
+    const refused = await daemon.request('POST', '/api/events', video('evt_while_down'));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(refused.body.error).toMatchObject({ code: 'store_unavailable', message: expect.stringMatching(/PostgreSQL store at .* is unreachable/) });
+
+    server = await relay(port);
+    const accepted = await eventually(async () => {
+      const r = await daemon.request('POST', '/api/events', video('evt_after'));
+      return r.status === 202 && r;
+    });
+    expect(accepted.body.events[0]).toMatchObject({ id: 'evt_after' });
+    expect((await daemon.request('GET', '/api/events/evt_while_down')).status).toBe(404);
   });
 
   it('shows the shared backlog in `vidhook status` on a machine without a daemon', async () => {
