@@ -37,6 +37,30 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
     expect(await store.countByState()).toEqual({ pending: 3 });
   });
 
+  it('pages deliveries newest first, bounded in time, and counts what a retry by filter would take', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a', 'b'] }]);
+    await store.addEvents([{ event: event('evt_2'), destinations: ['a'] }]);
+    const oldest = await store.listDeliveries({ destination: 'a' });
+    const newest = await store.listDeliveries({ destination: 'a', newestFirst: true });
+    expect(newest.map((d) => d.id)).toEqual(oldest.map((d) => d.id).reverse());
+    expect(await store.listDeliveries({ destination: 'a', newestFirst: true, after: newest[0].id })).toEqual([newest[1]]);
+    expect(await store.listDeliveries({ until: Date.now() - 60_000 })).toEqual([]);
+    expect(await store.countRequeue({ destination: 'a' })).toBe(2);
+    expect(await store.countRequeue({ eventId: 'evt_1' })).toBe(2);
+  });
+
+  it('counts attempts per bucket and latency class, and events per bucket, for the console', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    const [lease] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+    const startedAt = new Date().toISOString();
+    const summary = { deliveryId: lease.id, eventId: 'evt_1', eventType: 'session.started', destination: 'a', number: 1, startedAt, durationMs: 40, outcome: 'retrying' as const, exchanges: [] };
+    await store.settle(lease, { state: 'retrying', nextAt: Date.now(), error: 'HTTP 503' }, summary);
+    const activity = await store.activity(['a', 'b'], Date.now() - 3_600_000, 60_000);
+    expect(activity.attempts).toHaveLength(1);
+    expect(activity.attempts[0]).toMatchObject({ destination: 'a', attempts: 1, failures: 1 });
+    expect(activity.events.reduce((n, e) => n + e.count, 0)).toBe(1);
+  });
+
   it('fences settlements with the lease token', async () => {
     await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
     const [first] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 1 });

@@ -5,9 +5,10 @@ import { Lease } from './lease.js';
 import { attemptRow, type AttemptRow } from './attempt-row.js';
 import { redactUrl } from './store-url.js';
 import { PG_MIGRATIONS, PG_MIGRATION_LOCK } from './postgres-migrations.js';
+import { LATENCY_CLASS_RATIO } from './types.js';
 import type {
-  AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
-  RuntimeDestination, Settlement, Store, StoredEvent,
+  AcceptedEvent, Activity, ActivityRow, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery,
+  NewAttempt, RuntimeDestination, Settlement, Store, StoredEvent,
 } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -93,7 +94,8 @@ function deliveryWhere(filter: DeliveryFilter & { ids?: string[] }, params: unkn
   if (filter.type) w.add((p) => `event_type = ${p}`, filter.type);
   if (filter.eventId) w.add((p) => `event_id = ${p}`, filter.eventId);
   if (filter.since !== undefined) w.add((p) => `created_at >= ${p}`, filter.since);
-  if (filter.after) w.add((p) => `id > ${p}`, filter.after);
+  if (filter.until !== undefined) w.add((p) => `created_at < ${p}`, filter.until);
+  if (filter.after) w.add((p) => (filter.newestFirst ? `id < ${p}` : `id > ${p}`), filter.after);
   if (filter.ids) w.add((p) => `id = ANY(${p})`, filter.ids);
   return w;
 }
@@ -441,7 +443,7 @@ export class PostgresStore implements Store {
   async listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
     const w = deliveryWhere(filter);
     w.params.push(filter.limit ?? 100);
-    const rows = await this.rows(`SELECT * FROM deliveries ${w.sql} ORDER BY id LIMIT $${w.params.length}`, w.params);
+    const rows = await this.rows(`SELECT * FROM deliveries ${w.sql} ORDER BY id${filter.newestFirst ? ' DESC' : ''} LIMIT $${w.params.length}`, w.params);
     return rows.map(toDelivery);
   }
 
@@ -611,5 +613,35 @@ export class PostgresStore implements Store {
     await Promise.allSettled([...this.flushing]);
     await this.listener?.end().catch(() => {});
     await this.pool.end();
+  }
+
+  async activity(destinations: string[], since: number, bucketMs: number): Promise<Activity> {
+    // Latency as a histogram of classes, so percentiles need no per-attempt rows (as in SQLite).
+    const attempts = destinations.length
+      ? await this.rows(
+          `SELECT destination, (started_ms / $1) * $1 AS bucket,
+                  floor(ln(duration_ms + 1) / ln(${LATENCY_CLASS_RATIO}))::integer AS "latencyClass",
+                  count(*)::integer AS attempts, (count(*) FILTER (WHERE outcome IN ('retrying', 'failed')))::integer AS failures
+           FROM attempts
+           WHERE destination = ANY($2) AND started_ms >= $3 AND outcome <> 'skipped'
+           GROUP BY destination, bucket, "latencyClass"`,
+          [bucketMs, destinations, since],
+        )
+      : [];
+    const events = await this.rows(
+      `SELECT (received_at / $1) * $1 AS bucket, count(*)::integer AS count FROM events WHERE received_at >= $2 GROUP BY bucket`,
+      [bucketMs, since],
+    );
+    return {
+      attempts: attempts.map((r) => ({ ...r, bucket: Number(r.bucket) }) as ActivityRow),
+      events: events.map((r) => ({ bucket: Number(r.bucket), count: r.count as number })),
+    };
+  }
+
+  async countRequeue(filter: DeliveryFilter & { ids?: string[] }): Promise<number> {
+    const w = deliveryWhere({ ...filter, limit: undefined });
+    // The same guard as requeue's: deliveries in flight are not taken.
+    w.clauses.push(`state <> 'in_flight'`);
+    return (await this.rows(`SELECT count(*)::integer AS n FROM deliveries ${w.sql}`, w.params))[0].n as number;
   }
 }
