@@ -53,7 +53,7 @@ _vidhook_options() {
     'connectors') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'listen') printf '%s\n' '--port --host --secret --status -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'verify') printf '%s\n' '--secret --id --timestamp --signature --headers --no-tolerance -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
-    'serve') printf '%s\n' '--host --port --allow-private-targets --max-body-bytes --min-free-disk-mb --max-store-mb -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'serve') printf '%s\n' '--host --port --allow-private-targets --max-body-bytes --min-free-disk-mb --max-store-mb --store -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'tail') printf '%s\n' '-f --follow --destination --type --status --since -n --lines -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'deliveries') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'deliveries list') printf '%s\n' '--status --destination --type --since --limit --after -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
@@ -132,6 +132,7 @@ _vidhook_value() {
     'serve|--max-body-bytes') printf '%s\n' '@free' ;;
     'serve|--min-free-disk-mb') printf '%s\n' '@free' ;;
     'serve|--max-store-mb') printf '%s\n' '@free' ;;
+    'serve|--store') printf '%s\n' '@free' ;;
     'serve|--config') printf '%s\n' '@files' ;;
     'serve|--data-dir') printf '%s\n' '@files' ;;
     'serve|--server') printf '%s\n' '@free' ;;

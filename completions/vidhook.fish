@@ -195,6 +195,7 @@ function __vidhook_option_help
 --max-body-bytes	largest accepted request body (default 1048576)
 --min-free-disk-mb	refuse new events (503) below this free disk (default 64)
 --max-store-mb	refuse new events (503) once the store grows past this
+--store	share one PostgreSQL store between daemons: postgres://user@host:port/db (default: VIDHOOK_STORE, else store: in the config file, else SQLite in the data dir)
 -h	display help for command
 --help	display help for command
 --config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
@@ -588,6 +589,8 @@ function __vidhook_value
         case 'serve|--min-free-disk-mb'
             printf '%s\n' '@free'
         case 'serve|--max-store-mb'
+            printf '%s\n' '@free'
+        case 'serve|--store'
             printf '%s\n' '@free'
         case 'serve|--config'
             printf '%s\n' '@files'

@@ -4,7 +4,7 @@ export interface ClientOptions {
   /** The daemon, e.g. http://127.0.0.1:8765. */
   url: string;
   token?: string;
-  /** How long to keep retrying while the daemon is unreachable or restarting (default 5 s). */
+  /** How long to keep retrying while the daemon is unreachable, restarting or out of disk space (503; default 5 s). */
   retryForMs?: number;
 }
 
@@ -32,7 +32,7 @@ export class DaemonError extends Error {
   }
 }
 
-const INPUT_ERRORS = new Set(['invalid_event', 'unknown_event_type', 'invalid_json', 'batch_too_large', 'body_too_large', 'invalid_request']);
+const INPUT_ERRORS = new Set(['invalid_event', 'unknown_event_type', 'invalid_json', 'batch_too_large', 'body_too_large', 'invalid_request', 'too_deep']);
 
 export interface VidhookClient {
   emit<T extends keyof EventDataByType>(type: T, data: EventDataByType[T], options?: Omit<EmitInput, 'type' | 'data'>): Promise<AcceptedEvents['events'][number]>;
@@ -67,8 +67,12 @@ export function createClient(options: ClientOptions): VidhookClient {
         await new Promise((r) => setTimeout(r, delay));
         continue;
       }
-      if (res.status === 503 && Date.now() + delay <= deadline) {
-        await new Promise((r) => setTimeout(r, delay));
+      // 503: draining, or no room in the store: nothing was stored, so sending again is safe.
+      if (res.status === 503 && Date.now() < deadline) {
+        const asked = Number(res.headers.get('retry-after')) * 1000;
+        const wait = Math.min(Math.max(delay, Number.isFinite(asked) ? asked : 0), deadline - Date.now());
+        await res.body?.cancel();
+        await new Promise((r) => setTimeout(r, wait));
         continue;
       }
       const text = await res.text();

@@ -1,24 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SqliteStore } from '../src/store/sqlite.js';
+import type { Store } from '../src/store/types.js';
+import { STORE_KINDS, type StoreUnderTest } from './helpers/stores.js';
 import { buildEnvelope } from '../src/events/index.js';
 
 const started = (id: string) => buildEnvelope({ id, type: 'session.started', data: { session: { id: 's' }, user: { id: 'u' } } });
 const registered = (id: string) => buildEnvelope({ id, type: 'user.registered', data: { user: { id: 'u', email: 'a@b.co' } } });
 
-describe('recent events of one type (the Zapier samples)', () => {
-  let dir: string;
-  let store: SqliteStore;
+describe.each(STORE_KINDS.filter((k) => !k.skip))('recent events of one type (the Zapier samples), $name', (kind) => {
+  let opened: StoreUnderTest | undefined;
+  let store: Store;
   afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await opened?.close();
+    opened = undefined;
   });
 
   async function storeWith(...events: ReturnType<typeof started>[]) {
-    dir = mkdtempSync(join(tmpdir(), 'vidhook-recent-'));
-    store = SqliteStore.open(dir);
+    opened = await kind.open();
+    store = opened.store;
     for (const event of events) await store.addEvents([{ event, destinations: [] }]);
   }
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,23 +6,24 @@ import Database from 'better-sqlite3';
 import { HOT_SQL, SqliteStore } from '../src/store/sqlite.js';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { buildEnvelope } from '../src/events/index.js';
+import type { Store } from '../src/store/types.js';
+import { STORE_KINDS, type StoreUnderTest } from './helpers/stores.js';
 
 const event = (id: string) => buildEnvelope({ id, type: 'session.started', data: { session: { id: 's' }, user: { id: 'u' } } });
 
-describe('the SQLite store', () => {
-  let dir: string;
-  let store: SqliteStore;
-  afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+describe.each(STORE_KINDS)('the $name store', (kind) => {
+  let opened: StoreUnderTest;
+  let store: Store;
+  beforeEach(async (context) => {
+    if (kind.skip) return context.skip();
+    opened = await kind.open();
+    store = opened.store;
   });
-  const open = () => {
-    dir = mkdtempSync(join(tmpdir(), 'vidhook-store-'));
-    store = SqliteStore.open(dir);
-  };
+  afterEach(async () => {
+    await opened?.close();
+  });
 
   it('commits concurrent callers together and reports duplicates without new deliveries', async () => {
-    open();
     const results = await Promise.all([
       store.addEvents([{ event: event('evt_1'), destinations: ['a', 'b'] }]),
       store.addEvents([{ event: event('evt_2'), destinations: ['a'] }]),
@@ -36,14 +37,31 @@ describe('the SQLite store', () => {
     expect(await store.countByState()).toEqual({ pending: 3 });
   });
 
-  it('uses WAL with full sync, so an answered event survives a crash', () => {
-    open();
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+  it('pages deliveries newest first, bounded in time, and counts what a retry by filter would take', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a', 'b'] }]);
+    await store.addEvents([{ event: event('evt_2'), destinations: ['a'] }]);
+    const oldest = await store.listDeliveries({ destination: 'a' });
+    const newest = await store.listDeliveries({ destination: 'a', newestFirst: true });
+    expect(newest.map((d) => d.id)).toEqual(oldest.map((d) => d.id).reverse());
+    expect(await store.listDeliveries({ destination: 'a', newestFirst: true, after: newest[0].id })).toEqual([newest[1]]);
+    expect(await store.listDeliveries({ until: Date.now() - 60_000 })).toEqual([]);
+    expect(await store.countRequeue({ destination: 'a' })).toBe(2);
+    expect(await store.countRequeue({ eventId: 'evt_1' })).toBe(2);
+  });
+
+  it('counts attempts per bucket and latency class, and events per bucket, for the console', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    const [lease] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+    const startedAt = new Date().toISOString();
+    const summary = { deliveryId: lease.id, eventId: 'evt_1', eventType: 'session.started', destination: 'a', number: 1, startedAt, durationMs: 40, outcome: 'retrying' as const, exchanges: [] };
+    await store.settle(lease, { state: 'retrying', nextAt: Date.now(), error: 'HTTP 503' }, summary);
+    const activity = await store.activity(['a', 'b'], Date.now() - 3_600_000, 60_000);
+    expect(activity.attempts).toHaveLength(1);
+    expect(activity.attempts[0]).toMatchObject({ destination: 'a', attempts: 1, failures: 1 });
+    expect(activity.events.reduce((n, e) => n + e.count, 0)).toBe(1);
   });
 
   it('fences settlements with the lease token', async () => {
-    open();
     await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
     const [first] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 1 });
     await new Promise((r) => setTimeout(r, 5));
@@ -54,7 +72,6 @@ describe('the SQLite store', () => {
   });
 
   it('hands out a lease with the delivery as it now stands, its last error and its event', async () => {
-    open();
     const sent = event('evt_1');
     await store.addEvents([{ event: sent, destinations: ['a'] }]);
     const [first] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
@@ -70,18 +87,19 @@ describe('the SQLite store', () => {
       destination: 'a',
       state: 'in_flight',
       attempts: 1,
-      nextAt: now + 60_000,
       createdAt: first.createdAt,
-      updatedAt: now,
       lastError: 'HTTP 503',
     });
+    // SQLite takes the caller's clock; PostgreSQL reads the database's, a few ms later here.
+    const close = (at: number, expected: number) => (kind.exactClock ? expect(at).toBe(expected) : expect(Math.abs(at - expected)).toBeLessThan(1_000));
+    close(lease.nextAt, now + 60_000);
+    close(lease.updatedAt, now);
     expect(lease.leaseToken).toMatch(/^[0-9a-f]{16}$/);
     expect(lease.event).toEqual(sent);
-    expect(await store.getDelivery(lease.id)).toMatchObject({ state: 'in_flight', nextAt: now + 60_000, lastError: 'HTTP 503' });
+    expect(await store.getDelivery(lease.id)).toMatchObject({ state: 'in_flight', nextAt: lease.nextAt, lastError: 'HTTP 503' });
   });
 
   it('prunes old settled events and attempts, never unfinished work', async () => {
-    open();
     await store.addEvents([{ event: event('evt_done'), destinations: ['a'] }, { event: event('evt_open'), destinations: ['b'] }]);
     const [lease] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
     await store.settle(lease, { state: 'succeeded' });
@@ -89,6 +107,69 @@ describe('the SQLite store', () => {
     expect(pruned.events).toBe(1);
     expect(await store.getEvent('evt_done')).toBeUndefined();
     expect(await store.getEvent('evt_open')).toBeDefined();
+  });
+
+  it('backfills a destination only with events it has no delivery for', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: [] }]);
+    expect(await store.backfill('a', { since: 0, dryRun: true })).toBe(1);
+    expect(await store.backfill('a', { since: 0 })).toBe(1);
+    expect(await store.backfill('a', { since: 0 })).toBe(0);
+  });
+
+  it('keeps a destination disabled with its reason until it is enabled again', async () => {
+    await store.setDisabled('crm', 'endpoint answered HTTP 410 Gone');
+    await store.setDisabled('slack', 'disabled by ops');
+    await store.setDisabled('slack', 'disabled again by ops');
+    expect(await store.disabledDestinations()).toEqual({ crm: 'endpoint answered HTTP 410 Gone', slack: 'disabled again by ops' });
+    await store.setDisabled('crm', null);
+    await store.setDisabled('never-disabled', null);
+    expect(await store.disabledDestinations()).toEqual({ slack: 'disabled again by ops' });
+  });
+
+  it('records the attempt of a settlement that holds its lease, and none of one that lost it', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: ['a'] }]);
+    const [stale, held] = await store.leaseDue('a', { now: Date.now(), limit: 2, leaseMs: 60_000, owner: 'host:9:dead' });
+    expect(await store.recoverLeases((owner) => owner === 'host:9:dead')).toBe(2);
+    const attempt = (deliveryId: string, eventId: string) => ({
+      deliveryId, eventId, eventType: 'session.started', destination: 'a', number: 1, startedAt: new Date().toISOString(),
+      durationMs: 12, outcome: 'ok' as const, statusCode: 200, exchanges: [{ startedAt: new Date().toISOString(), durationMs: 12, request: { method: 'POST', url: 'https://x.test/', headers: {} } }],
+    });
+    const [retaken] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000, eventIds: [held.eventId] });
+    const results = await Promise.all([
+      store.settle(stale, { state: 'succeeded' }, attempt(stale.id, stale.eventId)),
+      store.settle(retaken, { state: 'succeeded' }, attempt(retaken.id, retaken.eventId)),
+    ]);
+    expect(results).toEqual([false, true]);
+    const attempts = await store.listAttempts({ destination: 'a' });
+    expect(attempts.map((a) => [a.eventId, a.statusCode, a.exchanges[0].request.url])).toEqual([[held.eventId, 200, 'https://x.test/']]);
+    expect(await store.countByState()).toEqual({ retrying: 1, succeeded: 1 });
+  });
+
+  it("takes back a dead process's leases, and only theirs", async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: ['a'] }]);
+    await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'host:1:dead' });
+    await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'host:2:alive' });
+    expect(await store.recoverLeases((owner) => owner === 'host:1:dead')).toBe(1);
+    const again = await store.leaseDue('a', { now: Date.now(), limit: 5, leaseMs: 60_000 });
+    expect(again.map((d) => d.eventId)).toEqual(['evt_1']);
+  });
+});
+
+describe('the SQLite store', () => {
+  let dir: string;
+  let store: SqliteStore;
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const open = () => {
+    dir = mkdtempSync(join(tmpdir(), 'vidhook-store-'));
+    store = SqliteStore.open(dir);
+  };
+  it('uses WAL with full sync, so an answered event survives a crash', () => {
+    open();
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
   });
 
   it('runs the statements of every delivery without temporary b-trees, the due query on its index', () => {
@@ -112,25 +193,6 @@ describe('the SQLite store', () => {
     expect(await store.recoverLeases((owner) => owner === 'host:1:dead')).toBe(1);
     const again = await store.leaseDue('a', { now: Date.now(), limit: 5, leaseMs: 60_000 });
     expect(again.map((d) => d.eventId)).toEqual(['evt_1']);
-  });
-
-  it('backfills a destination only with events it has no delivery for', async () => {
-    open();
-    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: [] }]);
-    expect(await store.backfill('a', { since: 0, dryRun: true })).toBe(1);
-    expect(await store.backfill('a', { since: 0 })).toBe(1);
-    expect(await store.backfill('a', { since: 0 })).toBe(0);
-  });
-
-  it('keeps a destination disabled with its reason until it is enabled again', async () => {
-    open();
-    await store.setDisabled('crm', 'endpoint answered HTTP 410 Gone');
-    await store.setDisabled('slack', 'disabled by ops');
-    await store.setDisabled('slack', 'disabled again by ops');
-    expect(await store.disabledDestinations()).toEqual({ crm: 'endpoint answered HTTP 410 Gone', slack: 'disabled again by ops' });
-    await store.setDisabled('crm', null);
-    await store.setDisabled('never-disabled', null);
-    expect(await store.disabledDestinations()).toEqual({ slack: 'disabled again by ops' });
   });
 
   it('moves disabled flags kept as connector state by an older version into their own table', async () => {

@@ -5,6 +5,8 @@ import { SqliteStore } from '../store/sqlite.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
+import type { Store } from '../store/types.js';
+import { storeUrl } from './store-choice.js';
 import type { GlobalOptions } from './output.js';
 
 export interface CliContext {
@@ -29,8 +31,16 @@ export function openStore(dataDir: string): SqliteStore {
   }
 }
 
+/** The store the daemon would use: the shared PostgreSQL one when VIDHOOK_STORE or `store:` names it. */
+export async function openConfiguredStore(ctx: CliContext): Promise<Store> {
+  const url = storeUrl(undefined, ctx.config.project.store);
+  if (!url) return openStore(ctx.dataDir);
+  const { PostgresStore } = await import('../store/postgres.js');
+  return PostgresStore.open(url);
+}
+
 /** Every destination: user store, project file, and the runtime registrations kept in the store. */
-export async function allDestinations(ctx: CliContext, store?: SqliteStore): Promise<ResolvedDestination<AnyConnector>[]> {
+export async function allDestinations(ctx: CliContext, store?: Store): Promise<ResolvedDestination<AnyConnector>[]> {
   const runtime = store ? await store.listRuntimeDestinations() : [];
   return resolveDestinations(ctx.config, runtime);
 }

@@ -87,6 +87,7 @@ export function buildProgram(): Command {
     .option('--max-body-bytes <n>', 'largest accepted request body (default 1048576)')
     .option('--min-free-disk-mb <n>', 'refuse new events (503) below this free disk (default 64)')
     .option('--max-store-mb <n>', 'refuse new events (503) once the store grows past this')
+    .option('--store <url>', 'share one PostgreSQL store between daemons: postgres://user@host:port/db (default: VIDHOOK_STORE, else store: in the config file, else SQLite in the data dir)')
     .action(lazy(() => import('./commands/serve.js'), 'default'));
 
   program

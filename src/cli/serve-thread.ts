@@ -5,11 +5,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { startDaemon, type RunningDaemon } from '../server/daemon.js';
 import type { LoadedConfig } from '../config/index.js';
 import type { AttemptSummary } from '../store/types.js';
+import { redactUrl } from '../store/store-url.js';
+import { storeUrl } from './store-choice.js';
 import { UsageError, exitCodeFor } from './errors.js';
 import { Output, type ColorLevels, type GlobalOptions } from './output.js';
-import { DAEMON_FILE, loadCliConfig, serverToken, type DaemonRecord } from './context.js';
-import { mkdirSync, readFileSync, unlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { loadCliConfig, serverToken } from './context.js';
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { reportError } from './run.js';
 
 export interface ServeOptions {
@@ -19,6 +21,7 @@ export interface ServeOptions {
   maxBodyBytes?: string;
   minFreeDiskMb?: string;
   maxStoreMb?: string;
+  store?: string;
 }
 
 export interface ServeThreadData {
@@ -65,14 +68,17 @@ async function serve(options: ServeOptions, globals: GlobalOptions, out: Output,
   const minFree = number(options.minFreeDiskMb, '--min-free-disk-mb');
   const maxStore = number(options.maxStoreMb, '--max-store-mb');
 
+  const shared = storeUrl(options.store, ctx.config.project.store);
   const daemon = await startDaemon({
     config: ctx.config,
     dataDir: ctx.dataDir,
+    store: shared,
     host,
     port,
     token: serverToken(globals) ?? server.token,
     allowPrivateTargets: options.allowPrivateTargets === true || server.allowPrivateTargets === true,
     maxBodyBytes: number(options.maxBodyBytes, '--max-body-bytes') ?? server.maxBodyBytes,
+    allowedOrigins: server.allowedOrigins,
     minFreeDiskBytes: (minFree ?? 64) * 1024 * 1024,
     maxStoreBytes: maxStore !== undefined ? maxStore * 1024 * 1024 : undefined,
     version,
@@ -87,16 +93,9 @@ async function serve(options: ServeOptions, globals: GlobalOptions, out: Output,
     if (err.code === 'config_error') throw new UsageError(err.message, 'config_error');
     throw err;
   });
-  // Commands run on this data dir find the daemon here (context.ts findDaemon).
-  const recordFile = join(ctx.dataDir, DAEMON_FILE);
-  const record: DaemonRecord = { url: daemon.url, pid: process.pid, version };
-  try {
-    writeFileSync(recordFile, JSON.stringify(record));
-  } catch (err) {
-    out.warn(`cannot write ${recordFile} (${(err as Error).message}): commands will not find this daemon unless given --server ${daemon.url}`);
-  }
   const names = daemon.context.destinations().map((d) => d.dest.name);
-  process.stderr.write(`vidhook ${version} listening on ${daemon.url} — ${names.length} destination(s): ${names.join(', ') || 'none yet'}; data in ${ctx.dataDir}\n`);
+  const where = shared ? `store ${redactUrl(shared)}` : `data in ${ctx.dataDir}`;
+  process.stderr.write(`vidhook ${version} listening on ${daemon.url} — ${names.length} destination(s): ${names.join(', ') || 'none yet'}; ${where}\n`);
 
   const reload = configReloader(ctx.config, globals, out, daemon);
   parentPort!.on('message', (m: StopMessage) => {
@@ -105,11 +104,6 @@ async function serve(options: ServeOptions, globals: GlobalOptions, out: Output,
   const signal = await stopSignal;
   reload.close();
   out.info(`${signal}: finishing attempts in flight…`);
-  try {
-    if ((JSON.parse(readFileSync(recordFile, 'utf8')) as DaemonRecord).pid === process.pid) unlinkSync(recordFile);
-  } catch {
-    // not ours or gone
-  }
   await daemon.stop().catch((err: Error) => out.warn(`shutdown: ${err.message}`));
   out.info('stopped');
 }

@@ -27,6 +27,11 @@ export const projectSchema = z
         token: z.string().optional(),
         allowPrivateTargets: z.boolean().optional(),
         maxBodyBytes: z.number().int().positive().optional(),
+        allowedOrigins: z
+          .array(
+            z.string().regex(/^https?:\/\/[^/?#\s]+\/?$/i, { message: 'must be an origin: scheme://host[:port], no path' }),
+          )
+          .optional(),
       })
       .strict()
       .optional(),
@@ -36,6 +41,7 @@ export const projectSchema = z
       .strict()
       .optional(),
     retention: duration.optional(),
+    store: z.string().regex(/^postgres(ql)?:\/\//, { message: 'must be a PostgreSQL URL: postgres://user@host:port/db' }).optional(),
   })
   .strict();
 

@@ -7,8 +7,11 @@ for (const [net, prefix] of [
   ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) blocked.addSubnet(net, prefix, 'ipv4');
+// IPv6 forms that carry an IPv4 address (compatible ::a.b.c.d, translated ::ffff:0:a.b.c.d, NAT64,
+// 6to4) are refused whole: [::127.0.0.1] reaches loopback on hosts that route them.
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32],
+  ['::', 96], ['::ffff:0:0:0', 96], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['2002::', 16],
 ] as const) blocked.addSubnet(net, prefix, 'ipv6');
 
 /** Loopback, private, link-local (cloud metadata), reserved and documentation ranges. */

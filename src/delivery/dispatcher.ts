@@ -1,8 +1,8 @@
 import type { AnyConnector } from '../connectors/core/types.js';
 import type { Pause, ResolvedDestination } from '../destinations/index.js';
-import type { AttemptSummary, ExchangeRecord, LeasedDelivery, Settlement, Store } from '../store/types.js';
+import type { AttemptSummary, ExchangeRecord, LeasedDelivery, NewAttempt, Settlement, Store } from '../store/types.js';
 import { DEFAULT_CIRCUIT, type CircuitOptions } from './circuit-breaker.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock, type Timer } from './clock.js';
 import { createHttp, DEFAULT_TIMEOUT_MS } from './http.js';
 import { Lane } from './lane.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
@@ -31,7 +31,20 @@ export interface DispatcherOptions {
   onDisabled?: (destination: string, reason: string) => void | Promise<void>;
   /** The time lanes, circuits, rate limits and retries go by; tests pass a virtual one. */
   clock?: Clock;
+  /** Told when the store starts refusing writes (a full disk), and again when it takes them anew. */
+  onStoreTrouble?: (message: string | undefined) => void;
 }
+
+/** Why the store refuses the dispatcher's writes, since when. */
+export interface StoreTrouble {
+  message: string;
+  since: number;
+}
+
+/** How often a store that refused a write is tried again. */
+const STORE_PROBE_MS = 1_000;
+/** Settlements kept to be written once the store takes writes again; past this, their leases lapse and are retried. */
+const MAX_UNSETTLED = 10_000;
 
 export class LeaseConfigError extends Error {
   readonly code = 'config_error';
@@ -56,6 +69,13 @@ export class Dispatcher {
   private readingFlags?: Promise<Record<string, string>>;
   private readonly errors: unknown[] = [];
   private settling = 0;
+  /** Store writes refused since the start (a counter for /metrics). */
+  storeErrors = 0;
+  /** Set while the store refuses writes: lanes hold their work and a probe tries the store again. */
+  storeTrouble?: StoreTrouble;
+  private storeProbe?: Timer;
+  /** Attempts made whose record could not be written: written when the store takes writes again. */
+  private unsettled: Array<{ delivery: LeasedDelivery; settlement: Settlement; record: NewAttempt; summary: AttemptSummary }> = [];
 
   constructor(private readonly options: DispatcherOptions) {
     this.store = options.store;
@@ -109,20 +129,64 @@ export class Dispatcher {
     return n;
   }
 
-  /** The destinations held back now (circuit, rate limit), each with why. */
+  /** The destinations held back now (circuit, rate limit, a store refusing writes), each with why. */
   pauses(): Record<string, Pause> {
     const now = this.clock.now();
     const paused: Record<string, Pause> = {};
+    const trouble = this.storeTrouble;
     for (const [name, lane] of this.lanes) {
-      const pause = lane.pause(now);
+      const pause = trouble
+        ? {
+            cause: 'store' as const,
+            reason: `the store refuses writes since ${new Date(trouble.since).toISOString()} (${trouble.message}); deliveries are held and resume by themselves once it takes writes again`,
+          }
+        : lane.pause(now);
       if (pause) paused[name] = pause;
     }
     return paused;
   }
 
+  /**
+   * A store write failed inside the lanes (a full disk): lanes hold their work, the failure is
+   * reported once, and a probe writes to the store every second until it succeeds.
+   */
+  storeFailed(err: unknown): void {
+    this.storeErrors++;
+    this.reportError(err);
+    if (this.storeTrouble) return;
+    this.storeTrouble = { message: (err as Error)?.message ?? String(err), since: this.clock.now() };
+    this.options.onStoreTrouble?.(this.storeTrouble.message);
+    this.scheduleStoreProbe();
+  }
+
+  private scheduleStoreProbe(): void {
+    this.clock.clearTimeout(this.storeProbe);
+    this.storeProbe = this.clock.setTimeout(() => void this.probeStore(), STORE_PROBE_MS);
+  }
+
+  private async probeStore(): Promise<void> {
+    try {
+      await this.store.stateSet('dispatcher', 'store-probe', String(this.clock.now()));
+      // Attempts already made are recorded first: while their leases hold, nothing is sent twice.
+      while (this.unsettled.length) {
+        const { delivery, settlement, record, summary } = this.unsettled[0];
+        const settled = await this.store.settle(delivery, settlement, record);
+        this.unsettled.shift();
+        if (settled) this.options.onAttempt?.(summary);
+      }
+    } catch {
+      if (!this.stopped) this.scheduleStoreProbe();
+      return;
+    }
+    this.storeTrouble = undefined;
+    this.options.onStoreTrouble?.(undefined);
+    this.wake();
+  }
+
   /** Stops taking work, then waits (bounded) for attempts in flight. */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
+    this.clock.clearTimeout(this.storeProbe);
     for (const lane of this.lanes.values()) lane.stop();
     // Real time, not the clock's: this waits on sockets and the store, which virtual time does not move.
     const deadline = Date.now() + graceMs;
@@ -219,7 +283,8 @@ export class Dispatcher {
    */
   private record(delivery: LeasedDelivery, settlement: Settlement, summary: AttemptSummary, exchanges: ExchangeRecord[]): void {
     this.settling++;
-    this.store.settle(delivery, settlement, { ...summary, exchanges }).then(
+    const record = { ...summary, exchanges };
+    this.store.settle(delivery, settlement, record).then(
       (settled) => {
         this.settling--;
         try {
@@ -230,7 +295,8 @@ export class Dispatcher {
       },
       (err) => {
         this.settling--;
-        this.reportError(err);
+        if (this.unsettled.length < MAX_UNSETTLED) this.unsettled.push({ delivery, settlement, record, summary });
+        this.storeFailed(err);
       },
     );
   }

@@ -176,7 +176,10 @@ function redactExchange(x: Exchange, secrets: string[]): void {
   x.request.url = redact(x.request.url, secrets);
   for (const [name, value] of Object.entries(x.request.headers)) x.request.headers[name] = redact(value, secrets);
   if (x.request.body !== undefined) x.request.body = redact(x.request.body, secrets);
-  if (x.response) x.response.body = redact(x.response.body, secrets);
+  if (x.response) {
+    x.response.body = redact(x.response.body, secrets);
+    x.response.headers = redactHeaders(x.response.headers, secrets);
+  }
   if (x.error) x.error = redact(x.error, secrets);
 }
 
@@ -230,7 +233,8 @@ export function createHttp(options: HttpOptions = {}): RecordingHttp {
       }
     }
     exchange.durationMs = Math.round(performance.now() - started);
-    exchange.response = { status: res.status, headers: res.headers, body: redact(recordable(res.bytes, res.headers['content-type']), secrets) };
+    // A receiver may echo a credential back, in a header as well as in the body.
+    exchange.response = { status: res.status, headers: redactHeaders(res.headers, secrets), body: redact(recordable(res.bytes, res.headers['content-type']), secrets) };
     return res;
   }
 

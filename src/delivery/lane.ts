@@ -114,7 +114,8 @@ export class Lane {
         await this.pumpOnce();
       } while (this.again && !this.dispatcher.stopped);
     } catch (err) {
-      this.dispatcher.reportError(err);
+      // Everything a turn awaits is the store: a refused write holds the lane until a probe succeeds.
+      this.dispatcher.storeFailed(err);
       this.schedule(1000);
     } finally {
       this.pumping = false;
@@ -125,6 +126,8 @@ export class Lane {
     const { dispatcher } = this;
     const { clock } = dispatcher;
     if (dispatcher.stopped) return this.releaseBuffer();
+    // The store refuses writes: what is leased stays leased (handing it back is a write too).
+    if (dispatcher.storeTrouble) return this.schedule(dispatcher.pollMs);
     const now = clock.now();
     const known = dispatcher.isDisabled(this.name);
     const disabled = typeof known === 'boolean' ? known : await known;
@@ -150,7 +153,7 @@ export class Lane {
     if (fast && this.buffer.length < ahead / 2 && starting.length === room) {
       this.refill(ahead - this.buffer.length).then(
         () => this.wake(),
-        (err) => dispatcher.reportError(err),
+        (err) => dispatcher.storeFailed(err),
       );
     }
     if (starting.length === 0) this.circuit.cancelProbe();

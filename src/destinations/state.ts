@@ -4,7 +4,8 @@ import { ORIGIN_LABEL, type DestinationOrigin } from './types.js';
  * The one vocabulary for a destination's state, wherever it is shown (CLI, API, doctor):
  * - enabled: deliveries go out;
  * - disabled: kept queued until enabled again (by an operator, its endpoint answering 410 Gone, or `enabled: false`);
- * - paused: the dispatcher holds it back for a while (circuit open or probing, the service's rate limit);
+ * - paused: the dispatcher holds it back for a while (circuit open or probing, the service's rate limit,
+ *   the store refusing writes — a full disk);
  * - invalid: its config did not validate, so nothing can be sent.
  */
 export const DESTINATION_STATES = ['enabled', 'disabled', 'paused', 'invalid'] as const;
@@ -12,7 +13,7 @@ export type DestinationState = (typeof DESTINATION_STATES)[number];
 
 /** Why a running dispatcher holds a destination back. */
 export interface Pause {
-  cause: 'circuit' | 'rate_limit';
+  cause: 'circuit' | 'rate_limit' | 'store';
   reason: string;
 }
 

@@ -5,6 +5,7 @@ import type { ResolvedDestination } from '../destinations/index.js';
 import type { Store } from '../store/types.js';
 import type { Metrics } from './metrics.js';
 import type { AttemptStream } from './sse.js';
+import type { StreamTickets } from './auth.js';
 
 /** What route handlers share: the store, the live destinations, the dispatcher and the daemon's limits. */
 export interface DaemonContext {
@@ -13,6 +14,8 @@ export interface DaemonContext {
   dispatcher: Dispatcher;
   metrics: Metrics;
   stream: AttemptStream;
+  /** Tickets that open the attempt stream for a browser's EventSource. */
+  tickets: StreamTickets;
   limits: { maxBodyBytes: number; maxBatch: number };
   allowPrivateTargets: boolean;
   destinations(): ResolvedDestination<AnyConnector>[];
@@ -22,4 +25,6 @@ export interface DaemonContext {
   reloadDestinations(): Promise<void>;
   /** Why new events cannot be taken right now (draining, disk budget), or undefined. */
   refusal(): { message: string; retryAfterSec: number } | undefined;
+  /** The store refused an event for lack of space: refuse new ones until the disk check finds room. */
+  storeFull(message: string): void;
 }

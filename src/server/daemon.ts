@@ -1,15 +1,18 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { statfs } from 'node:fs/promises';
+import { isIP, type AddressInfo } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { rm, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { resolveDestinations, type LoadedConfig } from '../config/index.js';
 import type { AnyConnector } from '../connectors/core/types.js';
 import { Dispatcher, isDeadOwner } from '../delivery/dispatcher.js';
 import { DEFAULT_RETRY_POLICY } from '../delivery/retry-policy.js';
 import type { ResolvedDestination } from '../destinations/index.js';
 import { closeHttpAgents } from '../delivery/http.js';
-import type { AttemptSummary } from '../store/types.js';
+import { announcesNewWork, type AttemptSummary, type Store } from '../store/types.js';
 import { ThreadedStore } from '../store/threaded.js';
-import { authorized } from './auth.js';
+import { authorized, StreamTickets } from './auth.js';
+import { guardRequest } from './request-guard.js';
 import type { DaemonContext } from './context.js';
 import { ApiError, sendError } from './http-utils.js';
 import { Metrics } from './metrics.js';
@@ -22,6 +25,9 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { zapierRoutes } from './routes/zapier.js';
 import { healthRoutes } from './routes/health.js';
 import { openApiRoutes } from './openapi.js';
+import { statsRoutes } from './routes/stats.js';
+import { destinationRoutes } from './routes/destinations.js';
+import { serveConsole } from './console.js';
 
 /** Routes anyone may read, token or not. */
 const OPEN_PATHS = new Set(['/healthz', '/api/openapi.json']);
@@ -29,12 +35,16 @@ const OPEN_PATHS = new Set(['/healthz', '/api/openapi.json']);
 export interface DaemonOptions {
   config: LoadedConfig;
   dataDir: string;
+  /** A PostgreSQL URL: the store shared by several daemons. Without it, SQLite in the data dir. */
+  store?: string;
   host: string;
   port: number;
   token?: string;
   allowPrivateTargets?: boolean;
   maxBodyBytes?: number;
   maxBatch?: number;
+  /** Origins whose web pages may call the API (a console served elsewhere). */
+  allowedOrigins?: string[];
   /** Refuse new events (503) when the disk has less than this free. */
   minFreeDiskBytes?: number;
   /** Refuse new events (503) when the store file grows past this. */
@@ -57,24 +67,48 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
+/** The file in the data dir naming the daemon that serves it: `{ url, pid }`. */
+export const DAEMON_MARKER = 'daemon.json';
+
 export class DaemonConfigError extends Error {
   readonly code = 'config_error';
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+function isLoopbackAddress(address: string): boolean {
+  const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (v4) return v4.startsWith('127.');
+  return address === '::1';
+}
 
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith('127.');
+/** The addresses `host` binds: the name resolved, as listen() would (a name may hide 0.0.0.0). */
+export async function bindAddresses(host: string): Promise<string[]> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare)) return [bare];
+  try {
+    return (await lookup(bare, { all: true })).map((a) => a.address);
+  } catch {
+    throw new DaemonConfigError(`--host ${host} does not resolve to an address to listen on`);
+  }
+}
+
+/** Whether every address the host binds is loopback: only then may the daemon run without a token. */
+export async function bindsLoopbackOnly(host: string): Promise<boolean> {
+  const addresses = await bindAddresses(host);
+  return addresses.length > 0 && addresses.every(isLoopbackAddress);
 }
 
 /** The sidecar: an HTTP API over the store, and the dispatcher running until stopped. */
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
-  if (!isLoopbackHost(options.host) && !options.token) {
+  if (!options.token && !(await bindsLoopbackOnly(options.host))) {
+    const resolved = (await bindAddresses(options.host)).join(', ');
+    const names = resolved === options.host.replace(/^\[|\]$/g, '') ? options.host : `${options.host} (${resolved})`;
     throw new DaemonConfigError(
-      `refusing to listen on ${options.host} without a token: pass --token (or set VIDHOOK_TOKEN), or bind 127.0.0.1`,
+      `refusing to listen on ${names} without a token: pass --token (or set VIDHOOK_TOKEN), or bind 127.0.0.1`,
     );
   }
-  const store = await ThreadedStore.open(options.dataDir);
+  const store: Store = options.store
+    ? await (await import('../store/postgres.js')).PostgresStore.open(options.store)
+    : await ThreadedStore.open(options.dataDir);
   try {
     return await serve(store, options);
   } catch (err) {
@@ -84,7 +118,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
 }
 
-async function serve(store: ThreadedStore, options: DaemonOptions): Promise<RunningDaemon> {
+async function serve(store: Store, options: DaemonOptions): Promise<RunningDaemon> {
   let destinations: ResolvedDestination<AnyConnector>[] = resolveDestinations(options.config, await store.listRuntimeDestinations());
   let configGeneration = 1;
   const metrics = new Metrics();
@@ -99,6 +133,10 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     timeoutMs: options.config.timeoutMs,
     connectTimeoutMs: options.config.connectTimeoutMs,
     allowPrivateTargets: options.allowPrivateTargets,
+    onStoreTrouble(message) {
+      if (message) options.warn(`the store refuses writes: ${message}; deliveries are held (readiness fails) and resume by themselves once it takes writes again`);
+      else options.warn('the store takes writes again; delivery resumes');
+    },
     onAttempt(attempt) {
       metrics.recordAttempt(attempt.destination, attempt.outcome, attempt.durationMs / 1000);
       if (stream.listening) stream.publish(attempt);
@@ -123,6 +161,7 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     dispatcher,
     metrics,
     stream,
+    tickets: new StreamTickets(),
     limits: { maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, maxBatch: options.maxBatch ?? 1000 },
     allowPrivateTargets: options.allowPrivateTargets === true,
     destinations: () => destinations,
@@ -136,30 +175,55 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
       if (diskFull) return { message: diskFull, retryAfterSec: 60 };
       return undefined;
     },
+    storeFull(message) {
+      metrics.storeWriteErrors++;
+      // Refused until the next disk check (every 5 s) finds room again.
+      diskFull = `the store refused a write (${message}); new events are refused until space is freed`;
+    },
   };
 
   const router = new Router();
-  healthRoutes(router, context, () => store.isOpen && !dispatcher.stopped);
+  healthRoutes(router, context, () => store.isOpen && !dispatcher.stopped && !dispatcher.storeTrouble);
   eventRoutes(router, context);
   deliveryRoutes(router, context);
   integrationRoutes(router, context, Date.now(), options.version);
   webhookRoutes(router, context);
   zapierRoutes(router, context, options.version);
   openApiRoutes(router, options.version);
+  statsRoutes(router, context);
+  destinationRoutes(router, context);
 
+  const bound = await bindAddresses(options.host);
+  const guard = {
+    host: options.host,
+    wildcard: bound.some((a) => a === '0.0.0.0' || a === '::'),
+    allowedOrigins: (options.allowedOrigins ?? []).map((o) => o.replace(/\/+$/, '')),
+  };
   const server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    let path = '/';
     try {
-      if (!OPEN_PATHS.has(path) && !authorized(req, options.token)) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      path = url.pathname;
+      // The console's files are the package's public files; the API calls they make are checked below.
+      if (await serveConsole(req, res, path)) return;
+      const ticketed = path === '/api/deliveries/stream' && req.method === 'GET' && context.tickets.valid(url.searchParams.get('ticket'));
+      if (!OPEN_PATHS.has(path) && !ticketed && !authorized(req, options.token)) {
         throw new ApiError(401, 'unauthorized', 'missing or wrong bearer token', undefined, { 'www-authenticate': 'Bearer' });
       }
+      if (!OPEN_PATHS.has(path)) guardRequest(req, guard);
       const match = router.match(req.method ?? 'GET', path);
       if (match === 'method') throw new ApiError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`);
       if (!match) throw new ApiError(404, 'not_found', `no route ${req.method} ${path}`);
       await match.handler(req, res, match.params);
     } catch (err) {
       if (res.headersSent) return void res.end();
+      // A body refused before it was read to its end would be taken for the next request: close instead.
+      if (!req.complete) res.setHeader('connection', 'close');
       if (err instanceof ApiError) return sendError(res, err);
+      if ((err as { code?: string }).code === 'store_unavailable') {
+        // Nothing was committed: the caller sends again once the database answers.
+        return sendError(res, new ApiError(503, 'store_unavailable', (err as Error).message, undefined, { 'retry-after': '5' }));
+      }
       options.warn(`internal error on ${req.method} ${path}: ${(err as Error).stack ?? err}`);
       sendError(res, new ApiError(500, 'internal', 'the daemon failed to handle this request; see its log'));
     }
@@ -167,6 +231,8 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
   server.keepAliveTimeout = 5_000;
 
   const checkDisk = async () => {
+    // A shared database's disk is its operator's: the budget applies to the embedded store.
+    if (options.store) return;
     try {
       const fs = await statfs(options.dataDir);
       const free = fs.bavail * fs.bsize;
@@ -196,8 +262,18 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     server.listen(options.port, options.host, () => resolve());
   });
   dispatcher.start();
+  if (announcesNewWork(store)) {
+    // Deliveries created by other daemons wake this one at once; the dispatcher's poll remains the fallback.
+    await store
+      .onNewWork((names) => dispatcher.wake(names.length ? names : undefined))
+      .catch((err: Error) => options.warn(`not listening for new work (polling instead): ${err.message}`));
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`;
+  // Lets `emit` on the same data dir hand its event to this daemon rather than deliver beside it.
+  const marker = join(options.dataDir, DAEMON_MARKER);
+  await writeFile(marker, JSON.stringify({ url, pid: process.pid }), { mode: 0o600 }).catch(() => undefined);
 
   return {
     url: `http://${host}:${address.port}`,
@@ -212,6 +288,7 @@ async function serve(store: ThreadedStore, options: DaemonOptions): Promise<Runn
     },
     async stop() {
       draining = true;
+      await rm(marker, { force: true });
       clearInterval(diskTimer);
       clearInterval(pruneTimer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -47,11 +47,31 @@ export function sendError(res: ServerResponse, err: ApiError): void {
   sendJson(res, err.status, { error }, err.headers);
 }
 
+/** How deep objects and arrays may nest in a body: far beyond any event, far below what recursion survives. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether a JSON text nests deeper than `max` (brackets inside strings do not count). */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
 /** Reads a JSON body up to `limit` bytes; larger bodies are refused with 413 before they are parsed. */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
+  // Refused unread: the server closes the connection rather than read it.
   if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
     throw new ApiError(413, 'body_too_large', `the body is ${declared} bytes; the limit is ${limit} bytes`);
   }
   const chunks: Buffer[] = [];
@@ -63,6 +83,9 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) return {};
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new ApiError(400, 'too_deep', `the body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep`);
+  }
   try {
     return parseJson(text);
   } catch (err) {

@@ -9,6 +9,8 @@ function labels(values: Record<string, string>): string {
 export class Metrics {
   eventsAccepted = 0;
   eventsDuplicate = 0;
+  /** Events refused because the store had no room for them. */
+  storeWriteErrors = 0;
   private readonly attempts = new Map<string, number>();
   private readonly latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
 
@@ -24,7 +26,11 @@ export class Metrics {
     h.count++;
   }
 
-  render(gauges: Array<{ name: string; help: string; values: Array<{ labels: Record<string, string>; value: number }> }>): string {
+  /** `deliveryStoreErrors`: store writes the delivery lanes saw refused (the dispatcher counts them). */
+  render(
+    gauges: Array<{ name: string; help: string; values: Array<{ labels: Record<string, string>; value: number }> }>,
+    deliveryStoreErrors = 0,
+  ): string {
     const out: string[] = [];
     out.push('# HELP vidhook_events_accepted_total Events accepted and durably stored.');
     out.push('# TYPE vidhook_events_accepted_total counter');
@@ -32,6 +38,10 @@ export class Metrics {
     out.push('# HELP vidhook_events_duplicate_total Events whose id was already stored.');
     out.push('# TYPE vidhook_events_duplicate_total counter');
     out.push(`vidhook_events_duplicate_total ${this.eventsDuplicate}`);
+    out.push('# HELP vidhook_store_errors_total Store writes refused (a full disk), by where they were made.');
+    out.push('# TYPE vidhook_store_errors_total counter');
+    out.push(`vidhook_store_errors_total${labels({ path: 'ingest' })} ${this.storeWriteErrors}`);
+    out.push(`vidhook_store_errors_total${labels({ path: 'delivery' })} ${deliveryStoreErrors}`);
     out.push('# HELP vidhook_attempts_total Delivery attempts by destination and outcome.');
     out.push('# TYPE vidhook_attempts_total counter');
     for (const [key, value] of this.attempts) {

@@ -5,7 +5,9 @@ import type { Router } from './router.js';
 import * as deliveries from './routes/deliveries.js';
 import * as events from './routes/events.js';
 import * as health from './routes/health.js';
+import * as destinations from './routes/destinations.js';
 import * as integrations from './routes/integrations.js';
+import * as stats from './routes/stats.js';
 import * as webhooks from './routes/webhooks.js';
 import * as zapier from './routes/zapier.js';
 
@@ -56,6 +58,10 @@ function responseComponents(): Record<string, z.ZodType> {
     AttemptList: deliveries.attemptListSchema,
     RetriedOne: deliveries.retriedOneSchema,
     Retried: deliveries.retriedSchema,
+    RetryCount: deliveries.retryCountSchema,
+    StreamTicket: deliveries.streamTicketSchema,
+    ActivityReport: stats.activityReportSchema,
+    DestinationSwitched: destinations.destinationSwitchedSchema,
     ReplayResult: deliveries.replayResultSchema,
     Health: health.healthSchema,
     Readiness: health.readinessSchema,
@@ -148,12 +154,15 @@ function paths(): Json {
     '/api/deliveries': {
       get: {
         operationId: 'listDeliveries',
-        summary: 'Deliveries, oldest first, a page at a time',
+        summary: 'Deliveries, oldest first (or newest first), a page at a time',
         parameters: [
           query('status', 'Comma-separated delivery states.', { type: 'string', examples: ['failed', 'pending,retrying'] }),
           DESTINATION,
           TYPE,
           SINCE,
+          query('until', 'Created before this: a duration ago or an ISO date.'),
+          query('event', "This event's deliveries only."),
+          query('order', 'oldest (default) or newest first.', { type: 'string', enum: ['oldest', 'newest'] }),
           query('limit', 'Page size, 1 to 1000 (default 100).', { type: 'integer', minimum: 1, maximum: 1000 }),
           query('after', 'The `next` of the previous page.'),
         ],
@@ -164,9 +173,16 @@ function paths(): Json {
       get: {
         operationId: 'streamAttempts',
         summary: 'Server-Sent Events: one `attempt` event per attempt, as it settles',
-        description: 'Each `data:` line is an Attempt without its `exchanges` (what `vidhook tail -f` prints). Comment lines keep the connection alive.',
-        parameters: [DESTINATION, TYPE, OUTCOME],
+        description: 'Each `data:` line is an Attempt without its `exchanges` (what `vidhook tail -f` prints), with an `id:`; a client reconnecting with `Last-Event-ID` first gets the attempts it missed. Comment lines keep the connection alive.',
+        parameters: [DESTINATION, TYPE, OUTCOME, query('ticket', 'A ticket from POST /api/deliveries/stream/ticket, instead of the bearer token.')],
         responses: answers({ '200': ['The stream.'] }, '400'),
+      },
+    },
+    '/api/deliveries/stream/ticket': {
+      post: {
+        operationId: 'streamTicket',
+        summary: 'A short-lived ticket that opens the attempt stream, for browsers whose EventSource cannot send the token',
+        responses: answers({ '201': ['The ticket.', 'StreamTicket'] }),
       },
     },
     '/api/deliveries/{id}': {
@@ -190,7 +206,31 @@ function paths(): Json {
         operationId: 'retryDeliveries',
         summary: 'Queue again every delivery that matches (default: failed ones)',
         requestBody: { required: false, ...jsonBody('RetryRequest') },
-        responses: answers({ '202': ['Queued.', 'Retried'] }, '400', '413'),
+        responses: answers({ '202': ['Queued.', 'Retried'], '200': ['A dry run: the count only.', 'RetryCount'] }, '400', '413'),
+      },
+    },
+    '/api/stats': {
+      get: {
+        operationId: 'getStats',
+        summary: "Each destination's success rate and p50/p95 latency, and the events accepted, over a window (what the console charts)",
+        parameters: [query('window', '1h (default, one-minute buckets) or 24h (15-minute buckets).', { type: 'string', enum: ['1h', '24h'] })],
+        responses: answers({ '200': ['The figures.', 'ActivityReport'] }, '400'),
+      },
+    },
+    '/api/integrations/destinations/{name}/enable': {
+      post: {
+        operationId: 'enableDestination',
+        summary: 'Enable a destination (its queued deliveries go on)',
+        parameters: [pathParam('name', 'The destination.')],
+        responses: answers({ '200': ['Enabled.', 'DestinationSwitched'] }, '404'),
+      },
+    },
+    '/api/integrations/destinations/{name}/disable': {
+      post: {
+        operationId: 'disableDestination',
+        summary: 'Disable a destination (its deliveries wait, kept)',
+        parameters: [pathParam('name', 'The destination.')],
+        responses: answers({ '200': ['Disabled.', 'DestinationSwitched'] }, '404'),
       },
     },
     '/api/replay': {

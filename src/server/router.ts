@@ -1,4 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './http-utils.js';
+
+function decodeParam(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ApiError(400, 'invalid_request', `"${value}" in the path is not valid percent-encoding`);
+  }
+}
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<void> | void;
 
@@ -33,7 +42,7 @@ export class Router {
       if (!m) continue;
       pathMatched = true;
       if (route.method !== method) continue;
-      const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+      const params = Object.fromEntries(route.names.map((n, i) => [n, decodeParam(m[i + 1])]));
       return { handler: route.handler, params };
     }
     return pathMatched ? 'method' : undefined;

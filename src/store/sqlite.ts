@@ -11,8 +11,9 @@ import { attemptRow, type AttemptRow } from './attempt-row.js';
 import { eventRow, type EventRow } from './event-row.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
-  RuntimeDestination, Settlement, Store, StoredEvent,
+  RuntimeDestination, Settlement, Store, StoredEvent, Activity,
 } from './types.js';
+import { LATENCY_CLASS_RATIO } from './types.js';
 
 type Row = Record<string, unknown>;
 /** The columns of `HOT_SQL.due`, in order. */
@@ -49,6 +50,12 @@ function toAttempt(row: Row): Attempt {
     exchanges: JSON.parse(row.exchanges as string),
   };
 }
+
+/**
+ * The smallest delivery id created at `ms`: ids begin with their creation time, so a time bound
+ * is also a bound on the primary key, which SQLite can seek to instead of scanning.
+ */
+const deliveryIdAt = (ms: number) => newId('dlv', Math.max(0, Math.floor(ms))).slice(0, 'dlv_'.length + 10);
 
 function where(clauses: string[]): string {
   return clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
@@ -317,8 +324,9 @@ export class SqliteStore implements Store {
     if (filter.destination) { clauses.push('destination = ?'); params.push(filter.destination); }
     if (filter.type) { clauses.push('event_type = ?'); params.push(filter.type); }
     if (filter.eventId) { clauses.push('event_id = ?'); params.push(filter.eventId); }
-    if (filter.since !== undefined) { clauses.push('created_at >= ?'); params.push(filter.since); }
-    if (filter.after) { clauses.push('id > ?'); params.push(filter.after); }
+    if (filter.since !== undefined) { clauses.push('created_at >= ?', 'id >= ?'); params.push(filter.since, deliveryIdAt(filter.since)); }
+    if (filter.until !== undefined) { clauses.push('created_at < ?', 'id < ?'); params.push(filter.until, deliveryIdAt(filter.until)); }
+    if (filter.after) { clauses.push(filter.newestFirst ? 'id < ?' : 'id > ?'); params.push(filter.after); }
     if (filter.ids) {
       clauses.push(`id IN (${filter.ids.map(() => '?').join(', ')})`);
       params.push(...filter.ids);
@@ -328,7 +336,7 @@ export class SqliteStore implements Store {
 
   async listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
     const { sql, params } = this.deliveryWhere(filter);
-    const rows = this.statement(`SELECT * FROM deliveries ${sql} ORDER BY id LIMIT ?`)
+    const rows = this.statement(`SELECT * FROM deliveries ${sql} ORDER BY id${filter.newestFirst ? ' DESC' : ''} LIMIT ?`)
       .all(...params, filter.limit ?? 100) as Row[];
     return rows.map(toDelivery);
   }
@@ -396,8 +404,10 @@ export class SqliteStore implements Store {
        WHERE destination = ? AND started_ms >= ?`,
     );
     const backlog = this.statement(
+      // Spelt as the due index's condition so that index answers it (no delivery row is ever
+      // stored 'paused': a paused destination's deliveries keep their state).
       `SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries
-       WHERE destination = ? AND state IN ('pending', 'retrying', 'in_flight', 'paused')`,
+       WHERE destination = ? AND ${DUE}`,
     );
     return destinations.map((destination) => {
       const ok = lastOf.get(destination, 'ok') as Row | undefined;
@@ -487,5 +497,33 @@ export class SqliteStore implements Store {
     this.ingest.flush();
     this.work.flush();
     if (this.db.open) this.db.close();
+  }
+
+  async activity(destinations: string[], since: number, bucketMs: number): Promise<Activity> {
+    // One pass over the (destination, started_ms) index per destination; latency is kept as a
+    // histogram of classes, so percentiles need no per-attempt rows.
+    const attempts = destinations.length
+      ? (this.statement(
+          `SELECT destination, CAST(started_ms / ? AS INTEGER) * ? AS bucket,
+                  CAST(ln(duration_ms + 1) / ln(${LATENCY_CLASS_RATIO}) AS INTEGER) AS latencyClass,
+                  count(*) AS attempts, sum(outcome IN ('retrying', 'failed')) AS failures
+           FROM attempts
+           WHERE destination IN (${destinations.map(() => '?').join(', ')}) AND started_ms >= ? AND outcome != 'skipped'
+           GROUP BY destination, bucket, latencyClass`,
+        ).all(bucketMs, bucketMs, ...destinations, since) as Activity['attempts'])
+      : [];
+    const events = this.statement(
+      `SELECT CAST(received_at / ? AS INTEGER) * ? AS bucket, count(*) AS count FROM events WHERE received_at >= ? GROUP BY bucket`,
+    ).all(bucketMs, bucketMs, since) as Activity['events'];
+    return { attempts, events };
+  }
+
+  async countRequeue(filter: DeliveryFilter & { ids?: string[] }): Promise<number> {
+    const { sql, params } = this.deliveryWhere({ ...filter, limit: undefined });
+    // The same guard as requeue's: deliveries in flight are not taken.
+    const guard = `state NOT IN ('in_flight')`;
+    const row = this.statement(`SELECT count(*) AS n FROM deliveries ${sql ? `${sql} AND ${guard}` : `WHERE ${guard}`}`)
+      .get(...params) as { n: number };
+    return row.n;
   }
 }

@@ -8,7 +8,7 @@ import { eventRow } from './event-row.js';
 import type { Call, Reply, StoreArgs, StoreMethod, StoreResults } from './rpc.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
-  RuntimeDestination, Settlement, Store, StoredEvent,
+  RuntimeDestination, Settlement, Store, StoredEvent, Activity,
 } from './types.js';
 
 /** The store thread's garbage is short-lived: a small young generation keeps its memory flat. */
@@ -188,5 +188,13 @@ export class ThreadedStore implements Store {
     this.failure = new StoreThreadError('the store is closed');
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
+  }
+
+  activity(destinations: string[], since: number, bucketMs: number): Promise<Activity> {
+    return this.call('activity', destinations, since, bucketMs);
+  }
+
+  countRequeue(filter: DeliveryFilter & { ids?: string[] }): Promise<number> {
+    return this.call('countRequeue', filter);
   }
 }

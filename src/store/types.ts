@@ -74,8 +74,12 @@ export interface DeliveryFilter {
   /** Epoch ms: created at or after. */
   since?: number;
   limit?: number;
-  /** Cursor: a delivery id; returns those after it. */
+  /** Cursor: a delivery id; returns those after it (before it, newest first). */
   after?: string;
+  /** Epoch ms: created before. */
+  until?: number;
+  /** Newest first (the console's log); `after` then pages towards older deliveries. */
+  newestFirst?: boolean;
 }
 
 export interface AttemptFilter {
@@ -134,7 +138,7 @@ export interface RuntimeDestination {
  * Everything vidhook keeps. Async so that a server database can implement it; no correctness
  * lives only in memory (in-flight work is a lease with an expiry and a fencing token).
  */
-export interface Store {
+export interface Store extends ConsoleStore {
   addEvents(batch: Array<{ event: Envelope; destinations: string[] }>): Promise<AcceptedEvent[]>;
   getEvent(id: string): Promise<StoredEvent | undefined>;
   /** The newest events of one type, newest first, looking only at the last `window` events received. */
@@ -173,4 +177,42 @@ export interface Store {
   sizeBytes(): Promise<number>;
   readonly isOpen: boolean;
   close(): Promise<void>;
+}
+
+/** Attempts of one destination in one time bucket and one latency class (the console's charts). */
+export interface ActivityRow {
+  destination: string;
+  /** Epoch ms at which the bucket starts. */
+  bucket: number;
+  /** floor(ln(durationMs + 1) / ln(LATENCY_CLASS_RATIO)): durations within about 10 % share a class. */
+  latencyClass: number;
+  attempts: number;
+  failures: number;
+}
+
+export interface Activity {
+  attempts: ActivityRow[];
+  /** Events received per bucket (buckets without events are absent). */
+  events: Array<{ bucket: number; count: number }>;
+}
+
+/** The ratio between successive latency classes of `ActivityRow`. */
+export const LATENCY_CLASS_RATIO = 1.1;
+
+/** What the console reads beyond the Store interface; its own part so the two can be merged apart. */
+export interface ConsoleStore {
+  /** Attempts (skipped ones aside) and events since `since`, counted per `bucketMs`. */
+  activity(destinations: string[], since: number, bucketMs: number): Promise<Activity>;
+  /** How many deliveries `requeue` would take with this filter. */
+  countRequeue(filter: DeliveryFilter & { ids?: string[] }): Promise<number>;
+}
+
+/** A store shared by several daemons tells each of the work the others create. */
+export interface NewWorkSource {
+  /** Calls `wake` with the destinations of deliveries any daemon created; resolves once listening. */
+  onNewWork(wake: (destinations: string[]) => void): Promise<void>;
+}
+
+export function announcesNewWork(store: Store): store is Store & NewWorkSource {
+  return typeof (store as Partial<NewWorkSource>).onNewWork === 'function';
 }

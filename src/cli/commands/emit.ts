@@ -2,7 +2,7 @@ import { buildEnvelope, InvalidEventError, type Envelope } from '../../events/in
 import { destinationsFor } from '../../delivery/fan-out.js';
 import type { AnyConnector } from '../../connectors/core/types.js';
 import type { ResolvedDestination } from '../../destinations/index.js';
-import type { Delivery, Store } from '../../store/types.js';
+import { TERMINAL_STATES, type Delivery, type Store } from '../../store/types.js';
 import { FailedError, UsageError } from '../errors.js';
 import { Output, type GlobalOptions } from '../output.js';
 import { allDestinations, findDaemon, loadCliConfig, openStore } from '../context.js';
@@ -111,6 +111,10 @@ async function deliver(
       out.info(`add one with \`vidhook configure <connector> --events ${event.type}\` (see \`vidhook connectors\`), or add ${event.type} to a destination's events`);
     }
     printOutcomes(out, outcomes);
+    const open = deliveries.filter((d) => !TERMINAL_STATES.includes(d.state));
+    for (const d of open) {
+      out.info(`${d.destination}: still ${d.state} after this command's tries; it stays queued (next try ${new Date(d.nextAt).toISOString()} by \`vidhook serve\` on this data dir)`);
+    }
   }
   return outcomes.some((o) => o.state === 'failed') ? 1 : 0;
 }

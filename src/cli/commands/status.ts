@@ -1,12 +1,20 @@
 import { Output, table, type GlobalOptions } from '../output.js';
-import { allDestinations, findDaemon, loadCliConfig, openStore } from '../context.js';
+import { allDestinations, findDaemon, loadCliConfig, openConfiguredStore } from '../context.js';
 import { FailedError } from '../errors.js';
 import { formatDuration } from '../../config/duration.js';
 import { destinationStatuses, type DestinationStatus } from '../../destinations/index.js';
 import { colorState } from '../destination-state.js';
 
 interface StatusReport {
-  daemon: { url?: string; reachable: boolean; version?: string; uptimeSeconds?: number; inflight?: number; error?: string };
+  daemon: {
+    url?: string;
+    reachable: boolean;
+    version?: string;
+    uptimeSeconds?: number;
+    inflight?: number;
+    error?: string;
+    store?: { writable: boolean; error?: string };
+  };
   destinations: DestinationStatus[];
 }
 
@@ -19,7 +27,7 @@ async function fromDaemon(url: string, token: string | undefined): Promise<Statu
 
 async function fromStore(globals: GlobalOptions, daemon: StatusReport['daemon']): Promise<StatusReport> {
   const ctx = await loadCliConfig(globals);
-  const store = openStore(ctx.dataDir);
+  const store = await openConfiguredStore(ctx);
   try {
     const destinations = await destinationStatuses(store, await allDestinations(ctx, store));
     return { daemon, destinations };
@@ -50,6 +58,7 @@ export default async function status(_: string[], __: unknown, globals: GlobalOp
     const c = out.color;
     const d = report.daemon;
     if (d.reachable) out.line(`${c.green('●')} daemon ${d.url} up ${formatDuration((d.uptimeSeconds ?? 0) * 1000)}, vidhook ${d.version}, ${d.inflight} in flight`);
+    if (d.store?.writable === false) out.line(`${c.red('●')} store refuses writes: ${d.store.error}; deliveries are held until it takes writes again (free disk space)`);
     else out.line(`${c.dim('○')} daemon ${d.url ? `${d.url} not reachable` : 'not running (start it with `vidhook serve`, or name one with --server)'}; figures from the local store`);
     const rows = report.destinations.map((x) => [
       x.name,

@@ -174,7 +174,8 @@ class EngineCall<S, A> implements Call<S, A> {
     if (verdict === 'ok') return undefined;
     if (verdict) return verdict;
     if (response.status >= 200 && response.status < 300) return undefined;
-    const failure = classifyResponse(response);
+    // Masked before it is cut to a snippet: a secret cut in half would no longer be recognised.
+    const failure = classifyResponse({ ...response, body: this.http.redact(response.body) });
     if (request.action) failure.message = `${request.action} failed: ${failure.message}`;
     return failure;
   }

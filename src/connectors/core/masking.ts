@@ -29,7 +29,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-shopify-access-token', 'cookie', 'x-api-key']);
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-shopify-access-token', 'cookie', 'set-cookie', 'x-api-key']);
 
 export function redactHeaders(headers: Record<string, string>, secrets: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};

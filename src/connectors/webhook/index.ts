@@ -15,7 +15,10 @@ const settings = z.object({
     z.array(z.object({ secret: secretSetting, expiresAt: z.string() })).optional(),
     'Rotated secrets that keep signing until they expire.',
   ),
-  headers: described(z.record(z.string(), z.string()).optional(), 'Extra headers sent with every request.'),
+  headers: described(
+    z.record(z.string(), z.string()).optional(),
+    'Extra headers sent with every request; their values are treated as secrets (masked everywhere).',
+  ),
 });
 
 export type WebhookSettings = z.output<typeof settings>;
@@ -32,6 +35,17 @@ export async function signingSecret(settings: WebhookSettings, call: Pick<Call<W
   return fresh;
 }
 
+/** Every value of `headers` is a credential until proven otherwise, and so is the token after an auth scheme. */
+export function headerSecrets(headers: Record<string, string> | undefined): string[] {
+  const values: string[] = [];
+  for (const value of Object.values(headers ?? {})) {
+    values.push(value);
+    const scheme = /^(?:Bearer|Basic|Token|OAuth|Key|ApiKey)\s+(\S.*)$/i.exec(value.trim());
+    if (scheme) values.push(scheme[1]);
+  }
+  return values;
+}
+
 function activeSecrets(current: string, settings: WebhookSettings, now: Date): string[] {
   const previous = (settings.previousSecrets ?? [])
     .filter((p) => Date.parse(p.expiresAt) > now.getTime())
@@ -46,6 +60,7 @@ export const webhook = defineConnector<WebhookSettings>({
   description: 'Any HTTPS endpoint, signed with Standard Webhooks (verifiable with the standardwebhooks or svix libraries).',
   settings,
   defaultEvents: ['*'],
+  secrets: (settings) => headerSecrets(settings.headers),
   handlers: forEveryEvent(async (event, call) => {
     const body = eventJson(event);
     const secrets = activeSecrets(await signingSecret(call.settings, call), call.settings, call.now());

@@ -11,6 +11,10 @@ import {
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, queryOf, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
+import { parseStreamId } from '../sse.js';
+
+/** The most attempts a reconnecting stream is sent from the log (the newest of those it missed). */
+const REPLAY_LIMIT = 10_000;
 
 const OUTCOMES = ['ok', 'retrying', 'failed', 'skipped'] as const satisfies readonly AttemptOutcome[];
 
@@ -74,7 +78,14 @@ export const retryRequestSchema = z.object({
   destination: z.string().optional(),
   type: z.string().optional(),
   since: z.string().optional().describe('A duration ago (10m, 2d) or an ISO date.'),
+  until: z.string().optional().describe('Created before this: a duration ago or an ISO date.'),
+  event: z.string().optional().describe("This event's deliveries only."),
+  dryRun: z.boolean().optional().describe('Count what would be queued, and queue nothing.'),
 });
+export const streamTicketSchema = z
+  .object({ ticket: z.string(), expiresAt: z.string() })
+  .describe("Opens GET /api/deliveries/stream?ticket=… (browsers' EventSource cannot send a header) until expiresAt; nothing else.");
+export const retryCountSchema = z.object({ matched: z.number().int().nonnegative(), dryRun: z.literal(true) });
 export const replayRequestSchema = z.object({
   destination: z.string(),
   since: z.string().describe('Events received since a duration ago (7d) or an ISO date.'),
@@ -87,10 +98,10 @@ export const replayResultSchema = z.object({
   dryRun: z.boolean(),
 });
 
-function since(value: string | null | undefined): number | undefined {
+function since(value: string | null | undefined, name = 'since'): number | undefined {
   if (value === null || value === undefined || value === '') return undefined;
   const at = parseSince(value);
-  if (at === undefined) throw new ApiError(400, 'invalid_request', `since "${value}" is not a duration (10m, 2d) or an ISO date`);
+  if (at === undefined) throw new ApiError(400, 'invalid_request', `${name} "${value}" is not a duration (10m, 2d) or an ISO date`);
   return at;
 }
 
@@ -98,6 +109,21 @@ function limit(value: string | null | undefined, max = 1000): number | undefined
   if (!value) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new ApiError(400, 'invalid_request', `limit must be a whole number from 1 to ${max}`);
+  return n;
+}
+
+/** The cursor of /api/deliveries: the id of the last delivery of the previous page. */
+function deliveryCursor(value: string | null): string | undefined {
+  if (!value) return undefined;
+  if (!/^dlv_[0-9A-Z]{26}$/.test(value)) throw new ApiError(400, 'invalid_request', `after "${value}" is not a delivery id; pass the "next" of the previous page`);
+  return value;
+}
+
+/** The cursor of /api/attempts: the id of the last attempt seen. */
+function attemptCursor(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new ApiError(400, 'invalid_request', `after "${value}" is not an attempt id (a whole number)`);
   return n;
 }
 
@@ -118,26 +144,56 @@ function outcome(value: string | null): AttemptOutcome | undefined {
 export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
   router.on('GET', '/api/deliveries', async (req, res) => {
     const q = queryOf(req);
+    const order = q.get('order') ?? 'oldest';
+    if (order !== 'oldest' && order !== 'newest') throw new ApiError(400, 'invalid_request', `order "${order}" is not oldest or newest`);
     const filter: DeliveryFilter = {
       status: states(q.get('status')),
-      destination: q.get('destination') ?? undefined,
-      type: q.get('type') ?? undefined,
+      destination: q.get('destination') || undefined,
+      type: q.get('type') || undefined,
+      eventId: q.get('event') || undefined,
       since: since(q.get('since')),
+      until: since(q.get('until'), 'until'),
       limit: limit(q.get('limit')) ?? 100,
-      after: q.get('after') ?? undefined,
+      after: deliveryCursor(q.get('after')),
+      newestFirst: order === 'newest',
     };
     const deliveries = await ctx.store.listDeliveries(filter);
     const next = deliveries.length === filter.limit ? deliveries.at(-1)!.id : null;
     sendJson(res, 200, { deliveries, next } satisfies z.input<typeof deliveryPageSchema>);
   });
 
-  router.on('GET', '/api/deliveries/stream', (req, res) => {
+  router.on('POST', '/api/deliveries/stream/ticket', (req, res) => {
+    req.resume();
+    const ticket = ctx.tickets.issue();
+    sendJson(res, 201, ticket satisfies z.input<typeof streamTicketSchema>);
+  });
+
+  router.on('GET', '/api/deliveries/stream', async (req, res) => {
     const q = queryOf(req);
     const wanted = { destination: q.get('destination'), type: q.get('type'), status: outcome(q.get('status')) };
-    ctx.stream.subscribe(req, res, (a) =>
-      (!wanted.destination || a.destination === wanted.destination) &&
-      (!wanted.type || a.eventType === wanted.type) &&
-      (!wanted.status || a.outcome === wanted.status),
+    const lastId = req.headers['last-event-id'] ?? q.get('lastEventId') ?? undefined;
+    const last = typeof lastId === 'string' && lastId !== '' ? parseStreamId(lastId) : undefined;
+    if (typeof lastId === 'string' && lastId !== '' && !last) {
+      throw new ApiError(400, 'invalid_request', `Last-Event-ID "${lastId}" is not an id this stream sent (dlv_…/<attempt number>)`);
+    }
+    // The attempts made since the client's last one, from the attempt log: a restart or a dropped
+    // connection loses nothing the log still holds.
+    const missed = last
+      ? async () => {
+          const seen = (await ctx.store.listAttempts({ deliveryId: last.deliveryId, limit: 1000 })).find((a) => a.number === last.number);
+          if (!seen) return [];
+          const after = await ctx.store.listAttempts({ afterId: seen.id, limit: REPLAY_LIMIT });
+          return after.map(({ id: _id, exchanges: _exchanges, ...summary }) => summary as unknown as Record<string, unknown>);
+        }
+      : undefined;
+    await ctx.stream.subscribe(
+      req,
+      res,
+      (a) =>
+        (!wanted.destination || a.destination === wanted.destination) &&
+        (!wanted.type || a.eventType === wanted.type) &&
+        (!wanted.status || a.outcome === wanted.status),
+      missed,
     );
   });
 
@@ -166,8 +222,11 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       destination: typeof body.destination === 'string' ? body.destination : undefined,
       type: typeof body.type === 'string' ? body.type : undefined,
       since: since(typeof body.since === 'string' ? body.since : undefined),
+      until: since(typeof body.until === 'string' ? body.until : undefined, 'until'),
+      eventId: typeof body.event === 'string' && body.event ? body.event : undefined,
       ids,
     };
+    if (body.dryRun === true) return sendJson(res, 200, { matched: await ctx.store.countRequeue(filter), dryRun: true } satisfies z.input<typeof retryCountSchema>);
     const retried = await ctx.store.requeue(filter);
     ctx.dispatcher.wake(new Set(retried.map((d) => d.destination)), { recheck: true });
     sendJson(res, 202, { retried: retried.length } satisfies z.input<typeof retriedSchema>);
@@ -198,7 +257,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
       outcome: outcome(q.get('status')),
       since: since(q.get('since')),
       limit: limit(q.get('limit'), 10_000) ?? 100,
-      afterId: q.get('after') ? Number(q.get('after')) : undefined,
+      afterId: attemptCursor(q.get('after')),
     });
     sendJson(res, 200, { attempts } satisfies z.input<typeof attemptListSchema>);
   });

@@ -70,6 +70,14 @@ function parseTo(value: unknown, index: number, known: Set<string>): string[] | 
   return list as string[];
 }
 
+/** SQLite's "database or disk is full", or the file system's own ENOSPC/EDQUOT. */
+function isOutOfSpace(err: Error & { code?: string }): boolean {
+  return err?.code === 'SQLITE_FULL' || err?.code === 'ENOSPC' || err?.code === 'EDQUOT' || /database or disk is full|no space left/i.test(err?.message ?? '');
+}
+
+/** The disk budget is checked every 5 s: a client may try again after that. */
+const STORE_FULL_RETRY_AFTER_SEC = 5;
+
 /** Events validated between two turns of the event loop, so a large batch does not stall deliveries. */
 const VALIDATE_CHUNK = 100;
 
@@ -115,9 +123,15 @@ export function eventRoutes(router: Router, ctx: DaemonContext): void {
     const body = objectBody(await readJsonBody(req, ctx.limits.maxBodyBytes));
     const incoming = await validateBatch(ctx, body);
     const destinations = ctx.destinations();
-    const results = await ctx.store.addEvents(
-      incoming.map(({ envelope, to }) => ({ event: envelope, destinations: destinationsFor(envelope, destinations, to) })),
-    );
+    const results = await ctx.store
+      .addEvents(incoming.map(({ envelope, to }) => ({ event: envelope, destinations: destinationsFor(envelope, destinations, to) })))
+      .catch((err: Error & { code?: string }) => {
+        if (!isOutOfSpace(err)) throw err;
+        ctx.storeFull(err.message);
+        throw new ApiError(503, 'unavailable', `the store has no room for new events (${err.message}); nothing was stored, retry later`, undefined, {
+          'retry-after': String(STORE_FULL_RETRY_AFTER_SEC),
+        });
+      });
     const fresh = results.filter((r) => !r.duplicate);
     ctx.metrics.eventsAccepted += fresh.length;
     ctx.metrics.eventsDuplicate += results.length - fresh.length;

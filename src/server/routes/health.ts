@@ -7,8 +7,9 @@ import type { Router } from '../router.js';
 export const healthSchema = z.object({ ok: z.literal(true) });
 export const readinessSchema = z.object({
   ready: z.boolean(),
-  store: z.boolean().describe('The store is open.'),
+  store: z.boolean().describe('The store is open and takes writes.'),
   dispatcher: z.boolean().describe('The dispatcher is running.'),
+  reason: z.string().optional().describe('Why the daemon is not ready (the store refuses writes, and since when).'),
 });
 
 export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => boolean): void {
@@ -16,7 +17,13 @@ export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => 
 
   router.on('GET', '/readyz', (_req, res) => {
     const ready = isReady();
-    sendJson(res, ready ? 200 : 503, { ready, store: ready, dispatcher: !ctx.dispatcher.stopped } satisfies z.input<typeof readinessSchema>);
+    const trouble = ctx.dispatcher.storeTrouble;
+    sendJson(res, ready ? 200 : 503, {
+      ready,
+      store: ctx.store.isOpen && !trouble,
+      dispatcher: !ctx.dispatcher.stopped,
+      ...(trouble ? { reason: `the store refuses writes since ${new Date(trouble.since).toISOString()}: ${trouble.message}` } : {}),
+    } satisfies z.input<typeof readinessSchema>);
   });
 
   router.on('GET', '/metrics', async (_req, res) => {
@@ -63,7 +70,12 @@ export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => 
         help: 'Attempts in flight now.',
         values: [{ labels: {}, value: ctx.dispatcher.inflight() }],
       },
-    ]);
+      {
+        name: 'vidhook_store_writable',
+        help: '0 while the store refuses the delivery lanes\' writes (a full disk), else 1.',
+        values: [{ labels: {}, value: ctx.dispatcher.storeTrouble ? 0 : 1 }],
+      },
+    ], ctx.dispatcher.storeErrors);
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
     res.end(text);
   });

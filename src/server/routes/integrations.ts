@@ -34,6 +34,7 @@ export const integrationStatusSchema = z.object({
     uptimeSeconds: z.number().int().nonnegative(),
     inflight: z.number().int().nonnegative(),
     configGeneration: z.number().int().positive().optional().describe('Goes up by one each time the daemon reloads its configuration (user store or project file changed, SIGHUP).'),
+    store: z.object({ writable: z.boolean(), error: z.string().optional() }).describe('Whether the store takes writes (a full disk refuses them), and why not.'),
   }),
   destinations: z.array(
     z.object({
@@ -93,8 +94,20 @@ export async function checkTargets(ctx: DaemonContext, settings: Record<string, 
   }
 }
 
+/** Settings naming a file the daemon would write or read (the log connector's `path`, a key file). */
+const FILE_SETTINGS = /path$/i;
+
 /** Validates a runtime destination as config would, then keeps it in the store. */
 export async function saveRuntimeDestination(ctx: DaemonContext, dest: RuntimeDestination): Promise<void> {
+  const fileSetting = Object.keys(dest.settings).find((key) => FILE_SETTINGS.test(key));
+  if (fileSetting) {
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `${fileSetting}: registrations through the API cannot name file paths; set it in the operator's config file instead`,
+      { setting: fileSetting },
+    );
+  }
   try {
     resolveDestination(
       { name: dest.name, source: 'runtime', file: 'request', body: { connector: dest.connector, events: dest.events, enabled: dest.enabled, ...dest.settings } },
@@ -129,7 +142,13 @@ export function integrationRoutes(router: Router, ctx: DaemonContext, startedAt:
     const now = Date.now();
     const destinations = await destinationStatuses(ctx.store, ctx.destinations(), ctx.dispatcher.pauses(), now);
     sendJson(res, 200, {
-      daemon: { version, uptimeSeconds: Math.round((now - startedAt) / 1000), inflight: ctx.dispatcher.inflight(), configGeneration: ctx.configGeneration() },
+      daemon: {
+        version,
+        uptimeSeconds: Math.round((now - startedAt) / 1000),
+        inflight: ctx.dispatcher.inflight(),
+        configGeneration: ctx.configGeneration(),
+        store: ctx.dispatcher.storeTrouble ? { writable: false, error: ctx.dispatcher.storeTrouble.message } : { writable: true },
+      },
       destinations,
     } satisfies z.input<typeof integrationStatusSchema>);
   });

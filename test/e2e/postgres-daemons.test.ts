@@ -1,0 +1,171 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { startReceiver } from '../helpers/receiver.js';
+import { sandbox } from '../helpers/cli.js';
+import { startDaemon, eventually, type DaemonProcess } from '../helpers/daemon.js';
+import { freshPostgresDatabase, postgresAnswers } from '../helpers/stores.js';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const video = (id: string) => ({ type: 'video.generated', id, data: { video: { id: 'v1', title: 'Teaser' }, user: { id: 'u1' } } });
+
+describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  let daemonStore = '';
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(responder: Parameters<typeof startReceiver>[0]) {
+    const db = await freshPostgresDatabase();
+    cleanups.push(() => db.drop());
+    daemonStore = db.url;
+    const receiver = await startReceiver(responder);
+    cleanups.push(() => receiver.close());
+    // Each daemon its own working dir and data dir, as sidecars in separate pods: only the database is shared.
+    const start = async () => {
+      const box = sandbox({ VIDHOOK_STORE: db.url });
+      cleanups.push(() => box.cleanup());
+      box.writeConfig(`destinations:\n  partner:\n    connector: webhook\n    url: ${receiver.url}\n    secret: ${SECRET}\n`);
+      const daemon = await startDaemon(box);
+      cleanups.push(() => daemon.stop());
+      return daemon;
+    };
+    return { receiver, start };
+  }
+
+  const received = (requests: Array<{ headers: Record<string, string> }>) => {
+    const counts = new Map<string, number>();
+    for (const r of requests) counts.set(r.headers['webhook-id'], (counts.get(r.headers['webhook-id']) ?? 0) + 1);
+    return counts;
+  };
+
+  it('delivers every event posted to any of three daemons, one killed with kill -9 midway, another joining later', async () => {
+    const { receiver, start } = await setup(() => ({ status: 200, delayMs: 100 }));
+    const daemons: DaemonProcess[] = await Promise.all([start(), start(), start()]);
+    const ids = Array.from({ length: 60 }, (_, i) => `evt_pg${String(i).padStart(2, '0')}`);
+    await Promise.all(
+      daemons.map(async (daemon, d) => {
+        const mine = ids.filter((_, i) => i % 3 === d);
+        expect((await daemon.request('POST', '/api/events', { events: mine.map(video) })).status).toBe(202);
+      }),
+    );
+    await receiver.waitFor(6);
+    daemons[0].process.kill('SIGKILL');
+    await daemons[0].process;
+    const beforeKill = new Set(receiver.requests.map((r) => r.headers['webhook-id']));
+
+    // Its leases are taken back by a daemon started later on this host (the killed pid is gone).
+    const joined = await start();
+    await eventually(() => ids.every((id) => received(receiver.requests).has(id)), 60_000);
+
+    const repeated = [...received(receiver.requests)].filter(([, n]) => n > 1).map(([id]) => id);
+    for (const id of repeated) expect(beforeKill.has(id)).toBe(true);
+    await eventually(async () => (await joined.request('GET', '/api/deliveries?status=succeeded&limit=100')).body.deliveries.length === 60);
+    const { body } = await daemons[1].request('GET', '/api/deliveries?status=succeeded&limit=100');
+    expect(body.deliveries).toHaveLength(60);
+  });
+
+  it('stores the same id posted to two daemons once: the second answers 200 duplicate', async () => {
+    const { receiver, start } = await setup(() => ({ status: 200 }));
+    const [a, b] = await Promise.all([start(), start()]);
+    const first = await a.request('POST', '/api/events', video('evt_twice'));
+    expect(first.status).toBe(202);
+    const second = await b.request('POST', '/api/events', video('evt_twice'));
+    expect(second.status).toBe(200);
+    expect(second.body.events).toEqual([{ id: 'evt_twice', deliveries: 1, duplicate: true }]);
+    await receiver.waitFor(1);
+    const event = await eventually(async () => {
+      const r = await b.request('GET', '/api/events/evt_twice');
+      return r.body.deliveries[0].state === 'succeeded' && r.body;
+    });
+    expect(event.deliveries).toHaveLength(1);
+    expect(received(receiver.requests).get('evt_twice')).toBe(1);
+  });
+
+  it('answers 503 with Retry-After while PostgreSQL is unreachable, storing nothing, and resumes when it answers', async () => {
+    // The daemon reaches PostgreSQL through a TCP relay the test can cut and restore.
+    const sockets = new Set<Socket>();
+    const relay = (port = 0) =>
+      new Promise<Server>((resolve) => {
+        const server = createServer((client) => {
+          const upstream = connect(5432, '127.0.0.1');
+          for (const s of [client, upstream]) { sockets.add(s); s.on('error', () => s.destroy()); s.on('close', () => sockets.delete(s)); }
+          client.pipe(upstream).pipe(client);
+        });
+        server.listen(port, '127.0.0.1', () => resolve(server));
+      });
+    let server = await relay();
+    const port = (server.address() as { port: number }).port;
+    const cut = () => new Promise<void>((resolve) => { server.close(() => resolve()); for (const s of sockets) s.destroy(); });
+    cleanups.push(() => server.listening && cut());
+
+    await setup(() => ({ status: 200 }));
+    const direct = new URL(daemonStore);
+    direct.port = String(port);
+    daemonStore = direct.toString();
+    const box = sandbox({ VIDHOOK_STORE: daemonStore });
+    cleanups.push(() => box.cleanup());
+    box.writeConfig('destinations: {}\n');
+    const daemon = await startDaemon(box);
+    cleanups.push(() => daemon.stop('SIGKILL'));
+
+    await cut();
+    const refused = await daemon.request('POST', '/api/events', video('evt_while_down'));
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(refused.body.error).toMatchObject({ code: 'store_unavailable', message: expect.stringMatching(/PostgreSQL store at .* is unreachable/) });
+
+    server = await relay(port);
+    const accepted = await eventually(async () => {
+      const r = await daemon.request('POST', '/api/events', video('evt_after'));
+      return r.status === 202 && r;
+    });
+    expect(accepted.body.events[0]).toMatchObject({ id: 'evt_after' });
+    expect((await daemon.request('GET', '/api/events/evt_while_down')).status).toBe(404);
+  });
+
+  it('shows the shared backlog in `vidhook status` on a machine without a daemon', async () => {
+    const { receiver, start } = await setup(() => ({ status: 503 }));
+    const daemon = await start();
+    expect((await daemon.request('POST', '/api/events', video('evt_waiting'))).status).toBe(202);
+    await receiver.waitFor(1);
+    await daemon.stop();
+    const box = sandbox({ VIDHOOK_STORE: daemonStore });
+    cleanups.push(() => box.cleanup());
+    box.writeConfig(`destinations:\n  partner:\n    connector: webhook\n    url: ${receiver.url}\n    secret: ${SECRET}\n`);
+    const result = await box.run(['status', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const partner = JSON.parse(result.stdout).destinations.find((d: { name: string }) => d.name === 'partner');
+    expect(partner).toMatchObject({ pending: 1, attemptsLastHour: 1 });
+  });
+
+});
+
+describe('choosing the store', () => {
+  it('refuses a --store that is not a PostgreSQL URL, saying what to pass', async () => {
+    const box = sandbox();
+    try {
+      const result = await box.run(['serve', '--port', '0', '--store', 'mysql://db/vidhook']);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(/--store mysql:\/\/db\/vidhook: expected a PostgreSQL URL such as postgres:\/\//);
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it.skipIf(!postgresAnswers)('names the shared store it runs on, without its password', async () => {
+    const db = await freshPostgresDatabase();
+    const box = sandbox();
+    const url = new URL(db.url);
+    url.password = 'not-needed-with-trust';
+    const daemon = await startDaemon(box, ['--store', url.toString()]);
+    try {
+      expect(daemon.output()).toMatch(/store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:5432\/vidhook_test_/);
+      expect(daemon.output()).not.toMatch(/not-needed-with-trust/);
+    } finally {
+      await daemon.stop();
+      box.cleanup();
+      await db.drop();
+    }
+  });
+});

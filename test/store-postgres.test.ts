@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildEnvelope } from '../src/events/index.js';
+import { PostgresStore } from '../src/store/postgres.js';
+import { freshPostgresDatabase, postgresAnswers } from './helpers/stores.js';
+
+const event = (id: string) => buildEnvelope({ id, type: 'session.started', data: { session: { id: 's' }, user: { id: 'u' } } });
+
+describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL store', () => {
+  let db: Awaited<ReturnType<typeof freshPostgresDatabase>>;
+  let stores: PostgresStore[];
+  beforeEach(async () => {
+    db = await freshPostgresDatabase();
+    // Opened together: the advisory lock lets one migrate while the others wait.
+    stores = await Promise.all([PostgresStore.open(db.url), PostgresStore.open(db.url), PostgresStore.open(db.url)]);
+  });
+  afterEach(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await db.drop();
+  });
+
+  it('migrates once when several open the database at the same time', async () => {
+    const { rows } = await stores[0].pool.query('SELECT version FROM vidhook_schema');
+    expect(rows).toEqual([{ version: 1 }]);
+  });
+
+  it('stores an event posted to two daemons once, the second answering duplicate', async () => {
+    const [a, b] = await Promise.all([
+      stores[0].addEvents([{ event: event('evt_same'), destinations: ['x', 'y'] }]),
+      stores[1].addEvents([{ event: event('evt_same'), destinations: ['x', 'y'] }]),
+    ]);
+    expect([a[0].duplicate, b[0].duplicate].sort()).toEqual([false, true]);
+    expect(a[0].deliveries).toBe(2);
+    expect(b[0].deliveries).toBe(2);
+    expect(await stores[2].countByState()).toEqual({ pending: 2 });
+  });
+
+  it('never leases one delivery to two daemons at once', async () => {
+    await stores[0].addEvents(Array.from({ length: 60 }, (_, i) => ({ event: event(`evt_${i}`), destinations: ['a'] })));
+    const leased = (
+      await Promise.all(stores.flatMap((s) => [1, 2, 3].map(() => s.leaseDue('a', { now: Date.now(), limit: 7, leaseMs: 60_000 }))))
+    ).flat();
+    const ids = leased.map((l) => l.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(60);
+  });
+
+  it("fences a settlement by another daemon once the lease expired and was taken again", async () => {
+    await stores[0].addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    const [first] = await stores[0].leaseDue('a', { now: Date.now(), limit: 1, leaseMs: -1 });
+    const [second] = await stores[1].leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+    expect(second.id).toBe(first.id);
+    expect(BigInt(`0x${second.leaseToken}`)).toBeGreaterThan(BigInt(`0x${first.leaseToken}`));
+    expect(await stores[0].settle(first, { state: 'succeeded' })).toBe(false);
+    expect(await stores[1].settle(second, { state: 'succeeded' })).toBe(true);
+    expect(await stores[1].settle(second, { state: 'failed' })).toBe(false);
+    expect((await stores[2].getDelivery(first.id))?.state).toBe('succeeded');
+  });
+
+  it('wakes the other daemons with the destinations of new deliveries', async () => {
+    let wake!: (destinations: string[]) => void;
+    const woken = new Promise<string[]>((resolve) => (wake = resolve));
+    await stores[1].onNewWork(wake);
+    await stores[0].addEvents([{ event: event('evt_1'), destinations: ['slack', 'crm'] }]);
+    expect((await woken).sort()).toEqual(['crm', 'slack']);
+  });
+
+  it("sets a lease's expiry on the database's clock", async () => {
+    await stores[0].addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    const leased = await stores[0].leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+    expect(leased).toHaveLength(1);
+    const { rows: [{ now }] } = await stores[0].pool.query(`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS now`);
+    expect(Math.abs(leased[0].nextAt - (now + 60_000))).toBeLessThan(1_000);
+  });
+
+  it('says which database it cannot reach, without the password', async () => {
+    await expect(PostgresStore.open('postgres://vidhook:s3cret@127.0.0.1:1/nowhere')).rejects.toThrow(
+      /cannot open the PostgreSQL store at postgres:\/\/vidhook:\*\*\*@127\.0\.0\.1:1\/nowhere/,
+    );
+  });
+});
