@@ -157,9 +157,10 @@ export interface DestinationStatus {
   connector: string;
   category: string;
   source: string;
+  /** enabled, disabled, paused or invalid. */
   state: string;
-  circuit?: string;
-  disabledReason?: string;
+  /** Why it is not enabled. */
+  reason?: string;
   lastSuccessAt: string | null;
   lastFailureAt: string | null;
   lastError: string | null;
@@ -168,7 +169,7 @@ export interface DestinationStatus {
 }
 
 export interface StatusAnswer {
-  daemon: { version: string; uptimeSeconds: number; inflight: number };
+  daemon: { version: string; uptimeSeconds: number; inflight: number; store?: { writable: boolean; error?: string } };
   destinations: DestinationStatus[];
 }
 
@@ -202,6 +203,7 @@ export interface Webhook {
   events: string[];
   description: string;
   enabled: boolean;
-  disabledReason?: string;
+  state?: string;
+  reason?: string;
   createdAt: string;
 }

@@ -20,7 +20,7 @@ describe('the console in a browser', { timeout: 120_000 }, () => {
     await partner.waitFor();
     await crm.waitFor();
     expect(await partner.textContent()).toContain('webhook');
-    expect(await partner.locator('.badge').first().textContent()).toBe('active');
+    expect(await partner.locator('.badge').first().textContent()).toBe('enabled');
     expect(await s.page.getByRole('heading', { name: 'Events accepted' }).isVisible()).toBe(true);
     expect(await accessibilityProblems(s.page)).toEqual([]);
     expect(s.problems).toEqual([]);

@@ -80,7 +80,7 @@ export function Endpoints() {
                     <td>{w.events.join(', ')}</td>
                     <td>
                       <StateBadge state={w.enabled ? 'enabled' : 'disabled'} />
-                      {w.disabledReason && <div class="note">{w.disabledReason}</div>}
+                      {w.reason && <div class="note">{w.reason}</div>}
                     </td>
                     <td class="nowrap">{time(w.createdAt)}</td>
                     <td class="actions-cell">

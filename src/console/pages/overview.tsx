@@ -109,7 +109,7 @@ function DestinationCard({
 }) {
   const [replaying, setReplaying] = useState(false);
   const id = `dest-${d.name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  const disabled = d.state === 'disabled' || !!d.disabledReason;
+  const disabled = d.state === 'disabled';
   return (
     <article class="card" aria-labelledby={id}>
       <header class="card-head">
@@ -119,7 +119,7 @@ function DestinationCard({
         <span class="connector">{d.connector}</span>
         <StateBadge state={d.state} />
       </header>
-      {d.disabledReason && <p class="note">{d.disabledReason}</p>}
+      {d.reason && <p class="note">{d.reason}</p>}
       <Facts
         items={[
           ['Last success', ago(d.lastSuccessAt)],
