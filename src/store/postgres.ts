@@ -3,6 +3,7 @@ import type { Envelope } from '../events/index.js';
 import { newId } from '../events/ids.js';
 import { Lease } from './lease.js';
 import { attemptRow, type AttemptRow } from './attempt-row.js';
+import { toAttempt, toDelivery } from './row-mapping.js';
 import { redactUrl } from './store-url.js';
 import { PG_MIGRATIONS, PG_MIGRATION_LOCK } from './postgres-migrations.js';
 import { LATENCY_CLASS_RATIO } from './types.js';
@@ -36,38 +37,6 @@ const types = {
     return pg.types.getTypeParser(oid, format);
   },
 } as pg.CustomTypesConfig;
-
-function toDelivery(row: Row): Delivery {
-  return {
-    id: row.id as string,
-    eventId: row.event_id as string,
-    eventType: row.event_type as string,
-    destination: row.destination as string,
-    state: row.state as Delivery['state'],
-    attempts: row.attempts as number,
-    nextAt: row.next_at as number,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-    ...(row.last_error ? { lastError: row.last_error as string } : {}),
-  };
-}
-
-function toAttempt(row: Row): Attempt {
-  return {
-    id: row.id as number,
-    deliveryId: row.delivery_id as string,
-    eventId: row.event_id as string,
-    eventType: row.event_type as string,
-    destination: row.destination as string,
-    number: row.number as number,
-    startedAt: row.started_at as string,
-    durationMs: row.duration_ms as number,
-    outcome: row.outcome as Attempt['outcome'],
-    ...(row.status_code != null ? { statusCode: row.status_code as number } : {}),
-    ...(row.error ? { error: row.error as string } : {}),
-    exchanges: JSON.parse(row.exchanges as string),
-  };
-}
 
 /** A lease's fencing token: the delivery's lease counter, so a later lease always carries a larger one. */
 function fencingToken(count: number): string {

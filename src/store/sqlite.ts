@@ -9,6 +9,7 @@ import { DUE, MIGRATIONS } from './migrations.js';
 import { leasesOf, type LeaseBatch, type LeaseRow } from './lease.js';
 import { attemptRow, type AttemptRow } from './attempt-row.js';
 import { eventRow, type EventRow } from './event-row.js';
+import { toAttempt, toDelivery } from './row-mapping.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
   RuntimeDestination, Settlement, Store, StoredEvent, Activity,
@@ -18,38 +19,6 @@ import { LATENCY_CLASS_RATIO } from './types.js';
 type Row = Record<string, unknown>;
 /** The columns of `HOT_SQL.due`, in order. */
 type DueRow = [rowid: number, ...LeaseRow];
-
-function toDelivery(row: Row): Delivery {
-  return {
-    id: row.id as string,
-    eventId: row.event_id as string,
-    eventType: row.event_type as string,
-    destination: row.destination as string,
-    state: row.state as Delivery['state'],
-    attempts: row.attempts as number,
-    nextAt: row.next_at as number,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-    ...(row.last_error ? { lastError: row.last_error as string } : {}),
-  };
-}
-
-function toAttempt(row: Row): Attempt {
-  return {
-    id: row.id as number,
-    deliveryId: row.delivery_id as string,
-    eventId: row.event_id as string,
-    eventType: row.event_type as string,
-    destination: row.destination as string,
-    number: row.number as number,
-    startedAt: row.started_at as string,
-    durationMs: row.duration_ms as number,
-    outcome: row.outcome as Attempt['outcome'],
-    ...(row.status_code != null ? { statusCode: row.status_code as number } : {}),
-    ...(row.error ? { error: row.error as string } : {}),
-    exchanges: JSON.parse(row.exchanges as string),
-  };
-}
 
 /**
  * The smallest delivery id created at `ms`: ids begin with their creation time, so a time bound
