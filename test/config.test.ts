@@ -55,11 +55,21 @@ describe('configuration', () => {
     ['destinations:\n  w:\n    connector: log\n    url: ${NOPE_UNSET}\n', /destination "w", setting "url": environment variable NOPE_UNSET is not set/],
     ['retry:\n  schedule: [5x]\n', /vidhook\.config\.yaml, setting "retry\.schedule\.0": must be a duration/],
     ['servr: {}\n', /unknown key\(s\) servr/],
+    ['destinations:\n  w:\n    connector: log\n    limits: { concurrency: 1.5 }\n', /destination "w", setting "limits\.concurrency": must be a whole number above 0 and at most 256/],
+    ['destinations:\n  w:\n    connector: log\n    limits: { perSecnd: 5 }\n', /setting "limits\.perSecnd": unknown limit; expected concurrency or perSecond/],
+    ['destinations:\n  w:\n    connector: log\n    limits: 5\n', /setting "limits": must be \{ concurrency: 2, perSecond: 5 \}/],
   ])('reports where a config error is and what is expected: %s', async (yaml, message) => {
     const dir = tmp();
     writeFileSync(join(dir, 'vidhook.config.yaml'), yaml);
     const attempt = async () => resolveDestinations(await loadConfig({ cwd: dir, env: env(dir) }));
     await expect(attempt()).rejects.toThrow(message);
+  });
+
+  it("reads a destination's limits, each overriding its connector's", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'vidhook.config.yaml'), 'destinations:\n  s:\n    connector: log\n    limits: { perSecond: 0.5 }\n');
+    const [resolved] = resolveDestinations(await loadConfig({ cwd: dir, env: env(dir) }));
+    expect(resolved.dest.limits).toEqual({ perSecond: 0.5 });
   });
 
   it('reads the retry schedule and custom event types', async () => {

@@ -153,6 +153,35 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
     const again = await store.leaseDue('a', { now: Date.now(), limit: 5, leaseMs: 60_000 });
     expect(again.map((d) => d.eventId)).toEqual(['evt_1']);
   });
+
+  it('renews leases still held, and not one lost meanwhile', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: ['a'] }]);
+    const [kept, lost] = await store.leaseDue('a', { now: Date.now(), limit: 2, leaseMs: 60_000 });
+    // The second lease lapses and another holder takes it: its old token no longer renews.
+    expect(await store.settle(lost, { state: 'retrying', nextAt: Date.now() - 1 }, undefined)).toBe(true);
+    const [retaken] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+    expect(retaken.id).toBe(lost.id);
+    const renewed = await store.renewLeases([kept, lost], { now: Date.now(), leaseMs: 600_000 });
+    expect(renewed).toEqual([kept.id]);
+    const due = (await store.getDelivery(kept.id))!.nextAt;
+    expect(due).toBeGreaterThan(Date.now() + 500_000);
+    // Renewed, it is not due again when its first term would have ended; the retaken one, not renewed, is.
+    const later = await store.leaseDue('a', { now: Date.now() + 120_000, limit: 5, leaseMs: 60_000 });
+    expect(later.map((d) => d.id)).toEqual([retaken.id]);
+  });
+
+  it('keeps holds on destinations until they end, the latest replacing the one before', async () => {
+    const now = Date.now();
+    await store.holdDestination('a', { until: now + 30_000, cause: 'circuit', reason: 'circuit opened' });
+    await store.holdDestination('b', { until: now + 5_000, cause: 'rate_limit', reason: 'asked to wait' });
+    await store.holdDestination('b', { until: now + 10_000, cause: 'rate_limit', reason: 'asked to wait longer' });
+    const holds = await store.destinationHolds(now);
+    expect(Object.keys(holds).sort()).toEqual(['a', 'b']);
+    expect(holds.b).toMatchObject({ cause: 'rate_limit', reason: 'asked to wait longer' });
+    expect(Math.abs(holds.a.until - (now + 30_000))).toBeLessThan(1_000);
+    expect(Object.keys(await store.destinationHolds(now + 20_000))).toEqual(['a']);
+    expect(await store.destinationHolds(now + 40_000)).toEqual({});
+  });
 });
 
 describe('the SQLite store', () => {

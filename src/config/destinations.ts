@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { findConnector, connectorKinds } from '../connectors/registry.js';
 import type { AnyConnector } from '../connectors/core/types.js';
-import type { DestinationOrigin, ResolvedDestination } from '../destinations/index.js';
+import type { DeliveryLimits, DestinationOrigin, ResolvedDestination } from '../destinations/index.js';
 import { globToRegExp, knownEventTypes } from '../events/index.js';
 import { ConfigError, ConfigErrors } from './errors.js';
 import { interpolateEnv } from './interpolate.js';
@@ -15,7 +15,7 @@ export interface DestinationSource {
   body: Record<string, unknown>;
 }
 
-const RESERVED = new Set(['connector', 'events', 'enabled', 'retry', 'description', 'name']);
+const RESERVED = new Set(['connector', 'events', 'enabled', 'retry', 'limits', 'description', 'name']);
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 
 function checkEvents(value: unknown, customTypes: readonly string[], where: { file?: string; destination: string }): string[] | undefined {
@@ -45,6 +45,30 @@ function checkRetry(value: unknown, where: { file?: string; destination: string 
     if (ms === undefined) throw new ConfigError(`"${step}" is not a duration such as 5s, 5m or 2h`, { ...where, setting: 'retry.schedule' });
     return ms;
   });
+}
+
+const LIMIT_KEYS: Record<keyof DeliveryLimits, { max: number; whole: boolean; example: string }> = {
+  concurrency: { max: 256, whole: true, example: 'concurrency: 2 (requests in flight at once)' },
+  perSecond: { max: 10_000, whole: false, example: 'perSecond: 5 (requests started per second)' },
+};
+
+function checkLimits(value: unknown, where: { file?: string; destination: string }): DeliveryLimits | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError('must be { concurrency: 2, perSecond: 5 } (either or both)', { ...where, setting: 'limits' });
+  }
+  const limits: DeliveryLimits = {};
+  for (const [key, raw] of Object.entries(value)) {
+    const rule = LIMIT_KEYS[key as keyof DeliveryLimits];
+    if (!rule) throw new ConfigError('unknown limit; expected concurrency or perSecond', { ...where, setting: `limits.${key}` });
+    const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > rule.max || (rule.whole && !Number.isInteger(n))) {
+      const kind = rule.whole ? 'a whole number' : 'a number';
+      throw new ConfigError(`must be ${kind} above 0 and at most ${rule.max}, as in ${rule.example}`, { ...where, setting: `limits.${key}` });
+    }
+    limits[key as keyof DeliveryLimits] = n;
+  }
+  return limits;
 }
 
 /** Validates one destination against its connector; every error names file, destination and setting. */
@@ -88,6 +112,7 @@ export function resolveDestination(
   }
   const events = checkEvents(body.events, options.customTypes ?? [], where) ?? connector.defaultEvents;
   const retrySchedule = checkRetry(body.retry, where);
+  const limits = checkLimits(body.limits, where);
   return {
     connector,
     dest: {
@@ -98,6 +123,7 @@ export function resolveDestination(
       source: source.source,
       settings: parsed.data as Record<string, unknown>,
       ...(retrySchedule ? { retrySchedule } : {}),
+      ...(limits ? { limits } : {}),
     },
   };
 }

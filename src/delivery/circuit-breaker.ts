@@ -48,6 +48,13 @@ export class CircuitBreaker {
     return this.openUntil;
   }
 
+  /** Another daemon sharing the store opened its circuit: this one stays open as long, then probes. */
+  adoptOpen(until: number): void {
+    if (until <= this.openUntil) return;
+    this.failures = Math.max(this.failures, this.options.threshold);
+    this.openUntil = until;
+  }
+
   success(): void {
     this.failures = 0;
     this.probing = false;

@@ -1,6 +1,6 @@
 import type { AnyConnector } from '../connectors/core/types.js';
 import type { Pause, ResolvedDestination } from '../destinations/index.js';
-import type { AttemptSummary, ExchangeRecord, LeasedDelivery, NewAttempt, Settlement, Store } from '../store/types.js';
+import type { AttemptSummary, DestinationHold, ExchangeRecord, LeasedDelivery, NewAttempt, Settlement, Store } from '../store/types.js';
 import { DEFAULT_CIRCUIT, type CircuitOptions } from './circuit-breaker.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import { createHttp, DEFAULT_TIMEOUT_MS } from './http.js';
@@ -65,8 +65,9 @@ export class Dispatcher {
   stopped = true;
   private readonly lanes = new Map<string, Lane>();
   private readonly timeoutMs: number;
-  private disabledFlags?: { reasons: Record<string, string>; at: number };
+  private disabledFlags?: { reasons: Record<string, string>; holds: Record<string, DestinationHold>; at: number };
   private readingFlags?: Promise<Record<string, string>>;
+  private leaseRenewal?: Timer;
   private readonly errors: unknown[] = [];
   private settling = 0;
   /** Store writes refused since the start (a counter for /metrics). */
@@ -96,6 +97,31 @@ export class Dispatcher {
   start(): void {
     this.stopped = false;
     this.syncLanes();
+    this.scheduleLeaseRenewal();
+  }
+
+  /**
+   * Leases held (waiting in a buffer or with an attempt running) are renewed a few times per lease
+   * term: an attempt of several requests may outlast one term, and must not be taken meanwhile.
+   */
+  private scheduleLeaseRenewal(): void {
+    this.leaseRenewal = this.clock.setTimeout(() => {
+      void this.renewLeases().finally(() => {
+        if (!this.stopped) this.scheduleLeaseRenewal();
+      });
+    }, this.leaseMs / 3);
+  }
+
+  private async renewLeases(): Promise<void> {
+    const held = [...this.lanes.values()].flatMap((lane) => lane.heldLeases());
+    if (held.length === 0 || this.storeTrouble) return;
+    const now = this.clock.now();
+    try {
+      const renewed = new Set(await this.store.renewLeases(held, { now, leaseMs: this.leaseMs }));
+      for (const delivery of held) if (renewed.has(delivery.id)) delivery.nextAt = now + this.leaseMs;
+    } catch (err) {
+      this.reportError(err);
+    }
   }
 
   /** Picks up added, changed or removed destinations. */
@@ -187,6 +213,7 @@ export class Dispatcher {
   async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
     this.clock.clearTimeout(this.storeProbe);
+    this.clock.clearTimeout(this.leaseRenewal);
     for (const lane of this.lanes.values()) lane.stop();
     // Real time, not the clock's: this waits on sockets and the store, which virtual time does not move.
     const deadline = Date.now() + graceMs;
@@ -214,16 +241,28 @@ export class Dispatcher {
     return reading.then((reasons) => destination in reasons);
   }
 
-  /** One read for every lane that asks meanwhile. */
+  /** What another daemon sharing the store holds this destination back for, as last read with the disabled flags. */
+  sharedHold(destination: string): DestinationHold | undefined {
+    const hold = this.disabledFlags?.holds[destination];
+    return hold && hold.until > this.clock.now() ? hold : undefined;
+  }
+
+  /** One read for every lane that asks meanwhile; with a shared store, the holds other daemons set come along. */
   private readDisabledFlags(): Promise<Record<string, string>> {
-    this.readingFlags ??= this.store
-      .disabledDestinations()
-      .then((reasons) => {
-        this.disabledFlags = { reasons, at: this.clock.now() };
+    const now = this.clock.now();
+    this.readingFlags ??= Promise.all([this.store.disabledDestinations(), this.store.shared ? this.store.destinationHolds(now) : {}])
+      .then(([reasons, holds]) => {
+        this.disabledFlags = { reasons, holds, at: now };
         return reasons;
       })
       .finally(() => (this.readingFlags = undefined));
     return this.readingFlags;
+  }
+
+  /** Tells the other daemons sharing the store to hold a destination back too. */
+  private shareHold(lane: Lane, hold: DestinationHold): void {
+    if (!this.store.shared) return;
+    this.store.holdDestination(lane.name, hold).catch((err) => this.reportError(err));
   }
 
   /** Makes one attempt; resolves once the service has answered and the attempt is on its way to the store. */
@@ -270,9 +309,19 @@ export class Dispatcher {
   /** Carries out what the settlement decided for the destination. */
   private async apply(lane: Lane, effects: Effects): Promise<void> {
     if (effects.circuit === 'success') lane.circuit.success();
-    else if (effects.circuit === 'failure') lane.circuit.failure();
-    else if (effects.circuit === 'inconclusive') lane.circuit.cancelProbe();
-    if (effects.pauseMs) lane.pauseFor(effects.pauseMs);
+    else if (effects.circuit === 'failure') {
+      const reopened = lane.circuit.reopensAt();
+      lane.circuit.failure();
+      if (lane.circuit.reopensAt() !== reopened) {
+        const until = lane.circuit.reopensAt();
+        this.shareHold(lane, { until, cause: 'circuit', reason: `circuit opened by repeated failures; next probe at ${new Date(until).toISOString()}` });
+      }
+    } else if (effects.circuit === 'inconclusive') lane.circuit.cancelProbe();
+    if (effects.pauseMs) {
+      lane.pauseFor(effects.pauseMs);
+      const until = this.clock.now() + effects.pauseMs;
+      this.shareHold(lane, { until, cause: 'rate_limit', reason: `the service asked to wait; sending again at ${new Date(until).toISOString()}` });
+    }
     if (effects.disable !== undefined) await this.disable(lane.name, effects.disable);
   }
 

@@ -1,6 +1,6 @@
 import type { AnyConnector, DeliveryContext } from '../connectors/core/types.js';
-import type { Pause, ResolvedDestination } from '../destinations/index.js';
-import type { LeasedDelivery } from '../store/types.js';
+import type { DeliveryLimits, Pause, ResolvedDestination } from '../destinations/index.js';
+import type { DestinationHold, LeasedDelivery } from '../store/types.js';
 import { CircuitBreaker, type CircuitOptions } from './circuit-breaker.js';
 import type { Timer } from './clock.js';
 import { connectorState, secretValues } from './connector-context.js';
@@ -11,6 +11,10 @@ import { TokenBucket } from './token-bucket.js';
 
 /** How many deliveries per unit of concurrency a fast lane leases ahead. */
 const LEASE_AHEAD = 32;
+/** Requests in flight per destination and daemon when neither the connector nor the config sets a limit. */
+const DEFAULT_CONCURRENCY = 4;
+/** How soon a lane held back by limits shared with other daemons asks the store again. */
+const SHARED_LIMIT_RETRY_MS = 50;
 
 /** One destination's queue: its own concurrency, rate limit and circuit, so no lane waits on another. */
 export class Lane {
@@ -22,18 +26,19 @@ export class Lane {
   private pumping = false;
   private again = false;
   private buffer: LeasedDelivery[] = [];
+  /** Deliveries whose attempt is running: their leases are renewed until it ends. */
+  private readonly running = new Set<LeasedDelivery>();
   private leasing?: Promise<void>;
   private cachedFor?: ResolvedDestination<AnyConnector>;
   private cachedSecrets: string[] = [];
   private cachedContext?: DeliveryContext;
   private cachedPolicy?: RetryPolicy;
+  private cachedLimits: DeliveryLimits = {};
   /** Moving average of attempt time, deciding how far ahead to lease; optimistic until measured. */
   latencyMs = 0;
 
   constructor(private readonly dispatcher: Dispatcher, public resolved: ResolvedDestination<AnyConnector>, circuit: CircuitOptions) {
     this.circuit = new CircuitBreaker(circuit, dispatcher.clock);
-    const perSecond = resolved.connector.limits?.perSecond;
-    if (perSecond) this.bucket = new TokenBucket(perSecond, dispatcher.clock);
   }
 
   get name(): string {
@@ -64,10 +69,38 @@ export class Lane {
     this.cachedSecrets = secretValues(this.resolved);
     this.cachedContext = { state: connectorState(store, this.name), now: () => new Date(clock.now()) };
     this.cachedPolicy = retrySchedule ? { ...retry, schedule: retrySchedule } : retry;
+    // The config's limits override the connector's, each on its own.
+    const limits = { ...this.resolved.connector.limits, ...this.resolved.dest.limits };
+    if (limits.perSecond !== this.cachedLimits.perSecond) this.bucket = limits.perSecond ? new TokenBucket(limits.perSecond, clock) : undefined;
+    this.cachedLimits = limits;
+  }
+
+  /** The limits that apply: the config's, else the connector's. */
+  get limits(): DeliveryLimits {
+    this.refreshCache();
+    return this.cachedLimits;
   }
 
   get concurrency(): number {
-    return this.resolved.connector.limits?.concurrency ?? 4;
+    return this.limits.concurrency ?? DEFAULT_CONCURRENCY;
+  }
+
+  /** Limits the store holds across every daemon that shares it (none when only this daemon uses it). */
+  private get sharedLimits(): DeliveryLimits | undefined {
+    if (!this.dispatcher.store.shared) return undefined;
+    const { concurrency, perSecond } = this.limits;
+    return concurrency || perSecond ? this.limits : undefined;
+  }
+
+  /** Every lease this lane holds now: waiting in its buffer or with an attempt running. */
+  heldLeases(): LeasedDelivery[] {
+    return [...this.buffer, ...this.running];
+  }
+
+  /** Another daemon sharing the store opened this destination's circuit or was asked to wait. */
+  adoptHold(hold: DestinationHold): void {
+    if (hold.cause === 'circuit') this.circuit.adoptOpen(hold.until);
+    else this.pausedUntil = Math.max(this.pausedUntil, hold.until);
   }
 
   pauseFor(ms: number): void {
@@ -132,6 +165,8 @@ export class Lane {
     const known = dispatcher.isDisabled(this.name);
     const disabled = typeof known === 'boolean' ? known : await known;
     if (!this.resolved.dest.enabled || disabled) return this.hold(dispatcher.pollMs);
+    const shared = dispatcher.sharedHold(this.name);
+    if (shared) this.adoptHold(shared);
     if (now < this.pausedUntil) return this.hold(this.pausedUntil - now);
     if (this.circuit.state === 'open') return this.hold(this.circuit.reopensAt() - now);
 
@@ -145,7 +180,9 @@ export class Lane {
 
     // Lease ahead while the destination answers fast: one store write then serves many
     // completions, and the buffer drains long before its leases could lapse.
-    const fast = this.latencyMs < 500 && this.circuit.state === 'closed' && !this.bucket;
+    // Not when the concurrency is counted across daemons: leases waiting here would count as in flight.
+    const sharedLimits = this.sharedLimits;
+    const fast = this.latencyMs < 500 && this.circuit.state === 'closed' && !this.bucket && !sharedLimits?.concurrency;
     const ahead = fast ? this.concurrency * LEASE_AHEAD : 0;
     if (this.buffer.length < room) await this.refill(room - this.buffer.length + ahead);
     const starting = this.buffer.splice(0, room);
@@ -165,6 +202,7 @@ export class Lane {
         continue;
       }
       this.inflight++;
+      this.running.add(delivery);
       let freed = false;
       // The slot is free once the service has answered; recording the attempt need not hold it.
       const free = () => {
@@ -176,14 +214,23 @@ export class Lane {
       void dispatcher
         .attempt(this, delivery, free)
         .catch((err) => dispatcher.reportError(err))
-        .finally(free);
+        .finally(() => {
+          this.running.delete(delivery);
+          free();
+        });
     }
     if (starting.length === room) {
       this.again = this.inflight < this.concurrency;
       return;
     }
     const next = await dispatcher.store.nextDueAt(this.name, dispatcher.onlyEvents);
-    this.schedule(next === undefined ? dispatcher.pollMs : next - clock.now());
+    const wait = next === undefined ? dispatcher.pollMs : next - clock.now();
+    // Due work the store withheld is another daemon's turn under the shared limits: ask again soon, not at once.
+    this.schedule(sharedLimits && wait <= 0 ? this.sharedRetryMs(sharedLimits) : wait);
+  }
+
+  private sharedRetryMs({ perSecond }: DeliveryLimits): number {
+    return perSecond ? Math.max(SHARED_LIMIT_RETRY_MS, Math.ceil(1000 / perSecond)) : SHARED_LIMIT_RETRY_MS;
   }
 
   /** One lease at a time: a second caller waits for the one in progress. */
@@ -196,6 +243,7 @@ export class Lane {
         leaseMs: dispatcher.leaseMs,
         eventIds: dispatcher.onlyEvents,
         owner: LEASE_OWNER,
+        limits: this.sharedLimits,
       })
       .then((leased) => void this.buffer.push(...leased))
       .finally(() => (this.leasing = undefined));

@@ -18,6 +18,14 @@ export interface Destination<Settings = Record<string, unknown>> {
   settings: Settings;
   /** Overrides the global retry schedule for this destination. */
   retrySchedule?: number[];
+  /** The config's `limits`, each overriding the connector's own; with a shared store they hold across daemons. */
+  limits?: DeliveryLimits;
+}
+
+/** How hard a destination may be driven: requests in flight at once, requests started per second. */
+export interface DeliveryLimits {
+  concurrency?: number;
+  perSecond?: number;
 }
 
 /**

@@ -26,7 +26,8 @@ export class Lease implements LeasedDelivery {
   readonly destination: string;
   readonly state = 'in_flight';
   readonly attempts: number;
-  readonly nextAt: number;
+  /** When the lease lapses; renewed while the delivery is held. */
+  nextAt: number;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly leaseToken: string;

@@ -94,4 +94,13 @@ export const MIGRATIONS: string[] = [
     SELECT substr(scope, length('destination:') + 1), value FROM connector_state WHERE scope LIKE 'destination:%' AND key = 'disabled';
   DELETE FROM connector_state WHERE scope LIKE 'destination:%' AND key = 'disabled';
   `,
+  // Destinations held back (circuit open, the service asked to wait), so every reader sees it.
+  `
+  CREATE TABLE destination_holds (
+    name TEXT PRIMARY KEY,
+    until INTEGER NOT NULL,
+    cause TEXT NOT NULL,
+    reason TEXT NOT NULL
+  );
+  `,
 ];

@@ -1,5 +1,7 @@
 /** The advisory lock key migrations run under (and, plus one, the pruning lock): "vidhook" in ASCII. */
 export const PG_MIGRATION_LOCK = 0x76696468;
+/** With a destination's hashed name, the lock under which one daemon at a time takes that destination's limited budget. */
+export const PG_LIMITS_LOCK = 0x7669646c;
 
 // Each entry moves the schema one version up; the table vidhook_schema records where a database stands.
 // Times are epoch ms (bigint) on the database's clock; a delivery's lease_count is its fencing token.
@@ -68,6 +70,21 @@ export const PG_MIGRATIONS: string[] = [
   CREATE TABLE disabled_destinations (
     name text PRIMARY KEY,
     reason text NOT NULL
+  );
+  `,
+  // Destinations held back for every daemon (circuit open, the service asked to wait), and each
+  // rate-limited destination's token bucket, shared so that N daemons send N times nothing more.
+  `
+  CREATE TABLE destination_holds (
+    name text PRIMARY KEY,
+    until bigint NOT NULL,
+    cause text NOT NULL,
+    reason text NOT NULL
+  );
+  CREATE TABLE destination_rates (
+    name text PRIMARY KEY,
+    tokens double precision NOT NULL,
+    updated_at bigint NOT NULL
   );
   `,
 ];

@@ -5,10 +5,10 @@ import { Lease } from './lease.js';
 import { attemptRow, type AttemptRow } from './attempt-row.js';
 import { toAttempt, toDelivery } from './row-mapping.js';
 import { redactUrl } from './store-url.js';
-import { PG_MIGRATIONS, PG_MIGRATION_LOCK } from './postgres-migrations.js';
+import { PG_LIMITS_LOCK, PG_MIGRATIONS, PG_MIGRATION_LOCK } from './postgres-migrations.js';
 import { LATENCY_CLASS_RATIO } from './types.js';
 import type {
-  AcceptedEvent, Activity, ActivityRow, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery,
+  AcceptedEvent, Activity, ActivityRow, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, DestinationHold, LeaseOptions, LeasedDelivery,
   NewAttempt, RuntimeDestination, Settlement, Store, StoredEvent,
 } from './types.js';
 
@@ -90,6 +90,7 @@ function unreachable(err: unknown, url: string): unknown {
  * database's clock; new deliveries are announced with NOTIFY.
  */
 export class PostgresStore implements Store {
+  readonly shared = true;
   private open = true;
   private listener?: pg.Client;
 
@@ -274,8 +275,43 @@ export class PostgresStore implements Store {
     return `(${DB_NOW} + $${index}::bigint)`;
   }
 
-  async leaseDue(destination: string, { now, limit, leaseMs, eventIds, owner }: LeaseOptions): Promise<LeasedDelivery[]> {
-    if (limit <= 0) return [];
+  async leaseDue(destination: string, options: LeaseOptions): Promise<LeasedDelivery[]> {
+    if (options.limit <= 0) return [];
+    const { concurrency, perSecond } = options.limits ?? {};
+    if (!concurrency && !perSecond) return this.claim(this.pool, destination, options, options.limit);
+    return this.transaction(async (client) => {
+      // One daemon at a time counts and takes a limited destination's budget, on the database's clock.
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PG_LIMITS_LOCK, destination]);
+      const { rows: [budget] } = await client.query(
+        `SELECT ${DB_NOW} AS now,
+           (SELECT count(*)::integer FROM deliveries WHERE destination = $1 AND state = 'in_flight' AND lease_until > ${DB_NOW}) AS leased,
+           (SELECT tokens + (${DB_NOW} - updated_at) / 1000.0 * $2 FROM destination_rates WHERE name = $1) AS tokens`,
+        [destination, perSecond ?? 0],
+      );
+      let room = options.limit;
+      if (concurrency) room = Math.min(room, concurrency - (budget.leased as number));
+      // A full bucket holds one second's worth, as each daemon's own bucket does.
+      const tokens = perSecond ? Math.min(perSecond, (budget.tokens as number | null) ?? perSecond) : 0;
+      if (perSecond) room = Math.min(room, Math.floor(tokens));
+      const leased = room > 0 ? await this.claim(client, destination, options, room) : [];
+      if (perSecond) {
+        await client.query(
+          `INSERT INTO destination_rates (name, tokens, updated_at) VALUES ($1, $2, $3)
+           ON CONFLICT (name) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
+          [destination, tokens - leased.length, budget.now],
+        );
+      }
+      return leased;
+    });
+  }
+
+  /** Leases up to `limit` due deliveries of one destination, skipping rows other daemons are taking. */
+  private async claim(
+    db: pg.Pool | pg.PoolClient,
+    destination: string,
+    { now, leaseMs, eventIds, owner }: LeaseOptions,
+    limit: number,
+  ): Promise<LeasedDelivery[]> {
     const params: unknown[] = [destination, limit, leaseMs, owner ?? null, now - Date.now()];
     const dbNow = PostgresStore.callerNow(5);
     let onlyEvents = '';
@@ -283,20 +319,25 @@ export class PostgresStore implements Store {
       params.push(eventIds);
       onlyEvents = `AND d.event_id = ANY($${params.length})`;
     }
-    const rows = await this.rows(
-      `WITH clock AS (SELECT ${dbNow} AS now),
-       due AS (
-         SELECT d.id, d.next_at AS due_at FROM deliveries d, clock
-         WHERE d.destination = $1 AND d.state IN ('pending', 'retrying', 'in_flight') AND d.next_at <= clock.now ${onlyEvents}
-         ORDER BY d.next_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED
-       )
-       UPDATE deliveries d SET state = 'in_flight', next_at = clock.now + $3, lease_until = clock.now + $3,
-         lease_count = d.lease_count + 1, lease_owner = $4, updated_at = clock.now
-       FROM due, clock, events e
-       WHERE d.id = due.id AND e.id = d.event_id
-       RETURNING d.id, d.event_id, d.event_type, d.attempts, d.created_at, d.last_error, e.body, d.lease_count, d.next_at, d.updated_at, due.due_at`,
-      params,
-    );
+    let rows: Row[];
+    try {
+      rows = (await db.query(
+        `WITH clock AS (SELECT ${dbNow} AS now),
+         due AS (
+           SELECT d.id, d.next_at AS due_at FROM deliveries d, clock
+           WHERE d.destination = $1 AND d.state IN ('pending', 'retrying', 'in_flight') AND d.next_at <= clock.now ${onlyEvents}
+           ORDER BY d.next_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED
+         )
+         UPDATE deliveries d SET state = 'in_flight', next_at = clock.now + $3, lease_until = clock.now + $3,
+           lease_count = d.lease_count + 1, lease_owner = $4, updated_at = clock.now
+         FROM due, clock, events e
+         WHERE d.id = due.id AND e.id = d.event_id
+         RETURNING d.id, d.event_id, d.event_type, d.attempts, d.created_at, d.last_error, e.body, d.lease_count, d.next_at, d.updated_at, due.due_at`,
+        params,
+      )).rows as Row[];
+    } catch (err) {
+      throw unreachable(err, this.url);
+    }
     rows.sort((a, b) => (a.due_at as number) - (b.due_at as number) || (a.id as string).localeCompare(b.id as string));
     return rows.map((r) =>
       new Lease(
@@ -332,6 +373,18 @@ export class PostgresStore implements Store {
       [dead],
     );
     return result.rowCount ?? 0;
+  }
+
+  async renewLeases(leases: Array<Pick<LeasedDelivery, 'id' | 'leaseToken'>>, { leaseMs }: { now: number; leaseMs: number }): Promise<string[]> {
+    if (leases.length === 0) return [];
+    const rows = await this.rows(
+      `UPDATE deliveries d SET next_at = ${DB_NOW} + $3, lease_until = ${DB_NOW} + $3
+       FROM unnest($1::text[], $2::bigint[]) AS l(id, count)
+       WHERE d.id = l.id AND d.lease_count = l.count AND d.state = 'in_flight'
+       RETURNING d.id`,
+      [leases.map((l) => l.id), leases.map((l) => Number.parseInt(l.leaseToken, 16)), leaseMs],
+    );
+    return rows.map((r) => r.id as string);
   }
 
   private readonly flushing = new Set<Promise<unknown>>();
@@ -542,6 +595,23 @@ export class PostgresStore implements Store {
         [destination, reason],
       );
     }
+  }
+
+  async holdDestination(destination: string, { until, cause, reason }: DestinationHold): Promise<void> {
+    // Kept on the database's clock, so every daemon reads the same end whatever its own clock says.
+    await this.query(
+      `INSERT INTO destination_holds (name, until, cause, reason) VALUES ($1, ${DB_NOW} + $2, $3, $4)
+       ON CONFLICT (name) DO UPDATE SET until = excluded.until, cause = excluded.cause, reason = excluded.reason`,
+      [destination, Math.round(until - Date.now()), cause, reason],
+    );
+  }
+
+  async destinationHolds(now: number): Promise<Record<string, DestinationHold>> {
+    const rows = await this.rows(
+      `SELECT name, until - ${DB_NOW} + $1::bigint AS until, cause, reason FROM destination_holds WHERE until > ${PostgresStore.callerNow(2)}`,
+      [Date.now(), now - Date.now()],
+    );
+    return Object.fromEntries(rows.map((r) => [r.name as string, { until: r.until as number, cause: r.cause as DestinationHold['cause'], reason: r.reason as string }]));
   }
 
   async listRuntimeDestinations(): Promise<RuntimeDestination[]> {

@@ -21,7 +21,7 @@ export interface PreparedCalls {
   settleRow(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: AttemptRow): Promise<boolean>;
 }
 
-type MethodNames<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
+type MethodNames<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
 
 /** Every call the store's thread answers: each `Store` method as it is, but those the caller prepares. */
 export type StoreProtocol = Pick<Store, Exclude<MethodNames<Store>, PreparedByCaller>> & PreparedCalls;

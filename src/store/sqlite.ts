@@ -11,7 +11,7 @@ import { attemptRow, type AttemptRow } from './attempt-row.js';
 import { eventRow, type EventRow } from './event-row.js';
 import { toAttempt, toDelivery } from './row-mapping.js';
 import type {
-  AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
+  AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, DestinationHold, LeaseOptions, LeasedDelivery, NewAttempt,
   RuntimeDestination, Settlement, Store, StoredEvent, Activity,
 } from './types.js';
 import { LATENCY_CLASS_RATIO } from './types.js';
@@ -250,6 +250,14 @@ export class SqliteStore implements Store {
       .run(now, now, ...dead).changes;
   }
 
+  async renewLeases(leases: Array<Pick<LeasedDelivery, 'id' | 'leaseToken'>>, { now, leaseMs }: { now: number; leaseMs: number }): Promise<string[]> {
+    const renew = this.statement(
+      `UPDATE deliveries SET next_at = ?, lease_until = ? WHERE id = ? AND lease_token = ? AND state = 'in_flight'`,
+    );
+    const until = now + leaseMs;
+    return this.db.transaction(() => leases.filter((l) => renew.run(until, until, l.id, l.leaseToken).changes === 1).map((l) => l.id))();
+  }
+
   settle(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
     return this.settleRow(delivery, settlement, attempt && attemptRow(attempt));
   }
@@ -438,6 +446,18 @@ export class SqliteStore implements Store {
       this.statement('INSERT INTO disabled_destinations (name, reason) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET reason = excluded.reason')
         .run(destination, reason);
     }
+  }
+
+  async holdDestination(destination: string, { until, cause, reason }: DestinationHold): Promise<void> {
+    this.statement(
+      `INSERT INTO destination_holds (name, until, cause, reason) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET until = excluded.until, cause = excluded.cause, reason = excluded.reason`,
+    ).run(destination, until, cause, reason);
+  }
+
+  async destinationHolds(now: number): Promise<Record<string, DestinationHold>> {
+    const rows = this.statement('SELECT name, until, cause, reason FROM destination_holds WHERE until > ?').all(now) as Row[];
+    return Object.fromEntries(rows.map((r) => [r.name as string, { until: r.until as number, cause: r.cause as DestinationHold['cause'], reason: r.reason as string }]));
   }
 
   async listRuntimeDestinations(): Promise<RuntimeDestination[]> {

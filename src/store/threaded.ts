@@ -7,7 +7,7 @@ import { attemptRow } from './attempt-row.js';
 import { eventRow } from './event-row.js';
 import type { Call, Reply, StoreArgs, StoreMethod, StoreResults } from './rpc.js';
 import type {
-  AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, LeaseOptions, LeasedDelivery, NewAttempt,
+  AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, DestinationHold, LeaseOptions, LeasedDelivery, NewAttempt,
   RuntimeDestination, Settlement, Store, StoredEvent, Activity,
 } from './types.js';
 
@@ -154,6 +154,18 @@ export class ThreadedStore implements Store {
 
   stateDelete(scope: string, key: string): Promise<void> {
     return this.call('stateDelete', scope, key);
+  }
+
+  renewLeases(leases: Array<Pick<LeasedDelivery, 'id' | 'leaseToken'>>, options: { now: number; leaseMs: number }): Promise<string[]> {
+    return this.call('renewLeases', leases.map(({ id, leaseToken }) => ({ id, leaseToken })), options);
+  }
+
+  holdDestination(destination: string, hold: DestinationHold): Promise<void> {
+    return this.call('holdDestination', destination, hold);
+  }
+
+  destinationHolds(now: number): Promise<Record<string, DestinationHold>> {
+    return this.call('destinationHolds', now);
   }
 
   disabledDestinations(): Promise<Record<string, string>> {

@@ -102,6 +102,20 @@ export interface LeaseOptions {
   eventIds?: string[];
   /** Who holds the lease (host:pid), so a restarted daemon can take back what a dead process held. */
   owner?: string;
+  /**
+   * The destination's limits, held across every daemon sharing the store: never more of its
+   * deliveries leased at once than `concurrency`, never more leased per second than `perSecond`.
+   * A store only one daemon uses leaves them to that daemon's lane.
+   */
+  limits?: { concurrency?: number; perSecond?: number };
+}
+
+/** A destination held back for every daemon sharing the store: its circuit opened, or the service asked to wait. */
+export interface DestinationHold {
+  /** Epoch ms, on the caller's clock. */
+  until: number;
+  cause: 'circuit' | 'rate_limit';
+  reason: string;
 }
 
 export interface Settlement {
@@ -147,6 +161,8 @@ export interface Store extends ConsoleStore {
   nextDueAt(destination: string, eventIds?: string[]): Promise<number | undefined>;
   /** Makes deliveries leased by owners that `isDead` says are gone due again now; returns how many. */
   recoverLeases(isDead: (owner: string) => boolean): Promise<number>;
+  /** Extends leases still held to `now + leaseMs`; returns the ids renewed (a lease lost meanwhile is not). */
+  renewLeases(leases: Array<Pick<LeasedDelivery, 'id' | 'leaseToken'>>, options: { now: number; leaseMs: number }): Promise<string[]>;
   /** Ends a lease; the fencing token makes it a no-op (false) when the lease was lost meanwhile. */
   settle(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: NewAttempt): Promise<boolean>;
   listDeliveries(filter: DeliveryFilter): Promise<Delivery[]>;
@@ -169,12 +185,19 @@ export interface Store extends ConsoleStore {
   /** Disables a destination for the reason given, or enables it again with null. */
   setDisabled(destination: string, reason: string | null): Promise<void>;
 
+  /** Holds a destination back until `hold.until` (a later hold of the same destination replaces it). */
+  holdDestination(destination: string, hold: DestinationHold): Promise<void>;
+  /** The holds not yet over at `now`, by destination. */
+  destinationHolds(now: number): Promise<Record<string, DestinationHold>>;
+
   listRuntimeDestinations(): Promise<RuntimeDestination[]>;
   putRuntimeDestination(dest: RuntimeDestination): Promise<void>;
   deleteRuntimeDestination(name: string): Promise<boolean>;
 
   /** Bytes the store takes on disk (the disk budget). */
   sizeBytes(): Promise<number>;
+  /** True when several daemons may share this store: limits and holds are then kept in it. */
+  readonly shared?: boolean;
   readonly isOpen: boolean;
   close(): Promise<void>;
 }

@@ -125,6 +125,23 @@ describe('the dispatcher, on virtual time', () => {
     expect(receiver.requests).toHaveLength(3);
   });
 
+  it("holds a destination to the limits its config sets, over the connector's own", async () => {
+    const { store, receiver, destination, clock } = await setup(() => ({ status: 200, delayMs: 20 }));
+    // The webhook connector would keep 4 in flight and has no rate limit of its own.
+    const limited = { ...destination, dest: { ...destination.dest, limits: { concurrency: 1, perSecond: 2 } } };
+    const dispatcher = new Dispatcher({ store, destinations: () => [limited], clock });
+    cleanups.push(() => dispatcher.stop());
+    const time = drive(clock, dispatcher);
+    const ids = ['evt_l1', 'evt_l2', 'evt_l3', 'evt_l4', 'evt_l5', 'evt_l6'];
+    await store.addEvents(ids.map((id) => ({ event: event(id), destinations: ['flaky'] })));
+    const startedAt = clock.now();
+    dispatcher.start();
+    await time.until(async () => (await Promise.all(ids.map((id) => stateOf(store, id)))).every((d) => d.state === 'succeeded'));
+    expect(receiver.maxInFlight).toBe(1);
+    // Two at once (a full bucket), then two a second: the sixth goes two seconds after the first.
+    expect(clock.now() - startedAt).toBeGreaterThanOrEqual(2_000);
+  });
+
   it('disables a destination whose endpoint is gone, and sends nothing more to it', async () => {
     const { store, receiver, destination, clock } = await setup(() => ({ status: 410 }));
     const disabled: string[] = [];

@@ -15,7 +15,7 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function setup(responder: Parameters<typeof startReceiver>[0]) {
+  async function setup(responder: Parameters<typeof startReceiver>[0], extra = '') {
     const db = await freshPostgresDatabase();
     cleanups.push(() => db.drop());
     daemonStore = db.url;
@@ -25,7 +25,7 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
     const start = async () => {
       const box = sandbox({ VIDHOOK_STORE: db.url });
       cleanups.push(() => box.cleanup());
-      box.writeConfig(`destinations:\n  partner:\n    connector: webhook\n    url: ${receiver.url}\n    secret: ${SECRET}\n`);
+      box.writeConfig(`destinations:\n  partner:\n    connector: webhook\n    url: ${receiver.url}\n    secret: ${SECRET}\n${extra}`);
       const daemon = await startDaemon(box);
       cleanups.push(() => daemon.stop());
       return daemon;
@@ -63,6 +63,55 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
     await eventually(async () => (await joined.request('GET', '/api/deliveries?status=succeeded&limit=100')).body.deliveries.length === 60);
     const { body } = await daemons[1].request('GET', '/api/deliveries?status=succeeded&limit=100');
     expect(body.deliveries).toHaveLength(60);
+  });
+
+  const postSpread = (daemons: DaemonProcess[], ids: string[]) =>
+    Promise.all(
+      daemons.map(async (daemon, d) => {
+        const mine = ids.filter((_, i) => i % daemons.length === d);
+        expect((await daemon.request('POST', '/api/events', { events: mine.map(video) })).status).toBe(202);
+      }),
+    );
+
+  it("holds a destination's concurrency across daemons: one request in flight among three daemons", async () => {
+    const { receiver, start } = await setup(() => ({ status: 200, delayMs: 30 }), '    limits: { concurrency: 1 }\n');
+    const daemons = await Promise.all([start(), start(), start()]);
+    const ids = Array.from({ length: 30 }, (_, i) => `evt_one${String(i).padStart(2, '0')}`);
+    await postSpread(daemons, ids);
+    await eventually(() => ids.every((id) => received(receiver.requests).has(id)), 60_000);
+    expect(receiver.maxInFlight).toBe(1);
+  });
+
+  it('holds a per-second limit across daemons: 4 a second in total, not 4 for each', async () => {
+    const { receiver, start } = await setup(() => ({ status: 200 }), '    limits: { perSecond: 4 }\n');
+    const daemons = await Promise.all([start(), start(), start()]);
+    const ids = Array.from({ length: 16 }, (_, i) => `evt_rate${String(i).padStart(2, '0')}`);
+    await postSpread(daemons, ids);
+    await eventually(() => ids.every((id) => received(receiver.requests).has(id)), 60_000);
+    // A full bucket sends 4 at once, then 4 a second: the last 12 take 3 s whoever sends them.
+    const span = receiver.arrivals.at(-1)! - receiver.arrivals[0];
+    expect(span).toBeGreaterThanOrEqual(2_500);
+  });
+
+  it("pauses a destination for every daemon when one daemon's circuit opens", async () => {
+    const { receiver, start } = await setup(() => ({ status: 503 }), '    retry: { schedule: [0s, 0s, 0s, 0s, 0s, 0s, 0s, 0s] }\n');
+    const first = await start();
+    expect((await first.request('POST', '/api/events', { events: ['evt_c1', 'evt_c2', 'evt_c3'].map(video) })).status).toBe(202);
+    const partner = async (daemon: DaemonProcess) =>
+      (await daemon.request('GET', '/api/integrations/status')).body.destinations.find((d: { name: string }) => d.name === 'partner');
+    await eventually(async () => (await partner(first)).state === 'paused', 30_000);
+    const sent = receiver.requests.length;
+
+    // A daemon that joins later has seen no failure of its own, and holds back all the same.
+    const second = await start();
+    expect((await second.request('POST', '/api/events', video('evt_c4'))).status).toBe(202);
+    const status = await eventually(async () => {
+      const p = await partner(second);
+      return p.state === 'paused' && p;
+    });
+    expect(status.reason).toMatch(/circuit/);
+    expect((await second.request('GET', '/api/events/evt_c4')).body.deliveries[0].state).toBe('pending');
+    expect(receiver.requests.length).toBe(sent);
   });
 
   it('stores the same id posted to two daemons once: the second answers 200 duplicate', async () => {

@@ -26,6 +26,10 @@ export interface Receiver {
   origin: string;
   requests: ReceivedRequest[];
   respond(responder: Responder): void;
+  /** The most requests it was answering at one time. */
+  readonly maxInFlight: number;
+  /** When each request arrived (epoch ms), in order. */
+  arrivals: number[];
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
 }
@@ -42,8 +46,14 @@ export async function startReceiver(responder: Responder = () => ({ status: 200,
   const requests: ReceivedRequest[] = [];
   const waiters: Array<() => void> = [];
   const sockets = new Set<import('node:net').Socket>();
+  const arrivals: number[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    arrivals.push(Date.now());
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.on('close', () => inFlight--);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
@@ -80,6 +90,10 @@ export async function startReceiver(responder: Responder = () => ({ status: 200,
     url: `${origin}/hook`,
     origin,
     requests,
+    arrivals,
+    get maxInFlight() {
+      return maxInFlight;
+    },
     respond(next) {
       current = next;
     },
