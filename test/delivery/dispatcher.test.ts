@@ -142,6 +142,35 @@ describe('the dispatcher, on virtual time', () => {
     expect(clock.now() - startedAt).toBeGreaterThanOrEqual(2_000);
   });
 
+  it('renews the lease of an attempt that outlasts it, so the delivery is not taken and sent again', async () => {
+    const { store, receiver, destination, clock } = await setup(() => ({ status: 200 }));
+    const calls: string[] = [];
+    // An attempt of many requests: virtual time runs on for three lease terms while it is under way.
+    const slow: AnyConnector = {
+      ...webhook,
+      async deliver(...args: Parameters<AnyConnector['deliver']>) {
+        calls.push(args[0].id);
+        if (calls.length === 1) {
+          for (let step = 0; step < 30; step++) {
+            const target = clock.now() + 1_000;
+            while (clock.fireNext(target));
+            clock.jumpTo(target);
+            await new Promise((r) => setTimeout(r, 15));
+          }
+        }
+        return webhook.deliver(...args);
+      },
+    };
+    const dispatcher = new Dispatcher({ store, destinations: () => [{ ...destination, connector: slow }], clock, timeoutMs: 1_000, leaseMs: 9_000 });
+    cleanups.push(() => dispatcher.stop());
+    const time = drive(clock, dispatcher);
+    await store.addEvents([{ event: event('evt_long'), destinations: ['flaky'] }]);
+    dispatcher.start();
+    await time.until(async () => (await stateOf(store, 'evt_long')).state === 'succeeded');
+    expect(calls).toEqual(['evt_long']);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   it('disables a destination whose endpoint is gone, and sends nothing more to it', async () => {
     const { store, receiver, destination, clock } = await setup(() => ({ status: 410 }));
     const disabled: string[] = [];
