@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildEnvelope } from '../src/events/index.js';
 import { PostgresStore } from '../src/store/postgres.js';
 import { PG_MIGRATIONS } from '../src/store/postgres-migrations.js';
@@ -88,6 +88,38 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL store', () 
     await stores[1].onNewWork(wake);
     await stores[0].addEvents([{ event: event('evt_1'), destinations: ['slack', 'crm'] }]);
     expect((await woken).sort()).toEqual(['crm', 'slack']);
+  });
+
+  it('announces the ids of the attempts one daemon records to another, each once, in notices under the payload limit', async () => {
+    const notices: number[][] = [];
+    const stop = await stores[1].listenForAttempts((ids) => notices.push(ids), () => {});
+    await stores[0].addEvents(Array.from({ length: 700 }, (_, i) => ({ event: event(`evt_${i}`), destinations: ['a'] })));
+    const leases = await stores[0].leaseDue('a', { now: Date.now(), limit: 700, leaseMs: 60_000 });
+    // Settled in one turn: one statement, and its attempts announced in several notices.
+    await Promise.all(leases.map((lease) => stores[0].settle(lease, { state: 'succeeded' }, {
+      deliveryId: lease.id, eventId: lease.eventId, eventType: lease.eventType, destination: 'a', number: 1,
+      startedAt: new Date().toISOString(), durationMs: 5, outcome: 'ok', exchanges: [],
+    })));
+    const logged = (await stores[2].listAttempts({ limit: 1000 })).map((a) => a.id);
+    await vi.waitFor(() => expect(notices.flat().length).toBe(700));
+    expect(notices.flat().sort((x, y) => x - y)).toEqual(logged);
+    expect(notices.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...notices.map((ids) => ids.join(',').length))).toBeLessThan(8000);
+    await stop();
+  });
+
+  it('announces no attempt of a settlement that lost its lease', async () => {
+    const notices: number[][] = [];
+    const stop = await stores[1].listenForAttempts((ids) => notices.push(ids), () => {});
+    await stores[0].addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    const [stale] = await stores[0].leaseDue('a', { now: Date.now(), limit: 1, leaseMs: -1 });
+    const [held] = await stores[2].leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+    const attempt = { deliveryId: held.id, eventId: 'evt_1', eventType: 'session.started', destination: 'a', number: 1, startedAt: new Date().toISOString(), durationMs: 5, outcome: 'ok' as const, exchanges: [] };
+    expect(await stores[0].settle(stale, { state: 'succeeded' }, attempt)).toBe(false);
+    expect(await stores[2].settle(held, { state: 'succeeded' }, attempt)).toBe(true);
+    await vi.waitFor(() => expect(notices).toHaveLength(1));
+    expect(notices[0]).toEqual((await stores[1].listAttempts({})).map((a) => a.id));
+    await stop();
   });
 
   it("sets a lease's expiry on the database's clock", async () => {

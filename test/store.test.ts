@@ -182,6 +182,36 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
     expect(Object.keys(await store.destinationHolds(now + 20_000))).toEqual(['a']);
     expect(await store.destinationHolds(now + 40_000)).toEqual({});
   });
+
+  it('finds attempts by their ids, oldest first, passing over ids it does not hold', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: ['a'] }]);
+    const leases = await store.leaseDue('a', { now: Date.now(), limit: 2, leaseMs: 60_000 });
+    for (const lease of leases) {
+      await store.settle(lease, { state: 'succeeded' }, {
+        deliveryId: lease.id, eventId: lease.eventId, eventType: lease.eventType, destination: 'a', number: 1,
+        startedAt: new Date().toISOString(), durationMs: 5, outcome: 'ok', statusCode: 200, exchanges: [],
+      });
+    }
+    const logged = await store.listAttempts({ destination: 'a' });
+    expect(logged).toHaveLength(2);
+    expect(await store.attemptsByIds([logged[1].id, 999_999, logged[0].id])).toEqual(logged);
+    expect(await store.attemptsByIds([])).toEqual([]);
+  });
+
+  it('reports how late the oldest due delivery is per destination, and 0 when nothing is due', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['late', 'early'] }]);
+    const now = Date.now();
+    const [late] = await store.leaseDue('late', { now, limit: 1, leaseMs: 60_000 });
+    const [early] = await store.leaseDue('early', { now, limit: 1, leaseMs: 60_000 });
+    await store.settle(late, { state: 'retrying', nextAt: now - 90_000 });
+    await store.settle(early, { state: 'retrying', nextAt: now + 90_000 });
+    const [lateHealth, earlyHealth, idle] = await store.health(['late', 'early', 'idle'], now);
+    // SQLite takes the caller's clock; PostgreSQL reads the database's, a few ms later here.
+    if (kind.exactClock) expect(lateHealth.queueLagMs).toBe(90_000);
+    else expect(Math.abs(lateHealth.queueLagMs - 90_000)).toBeLessThan(1_000);
+    expect(earlyHealth).toMatchObject({ pending: 1, queueLagMs: 0 });
+    expect(idle).toMatchObject({ pending: 0, queueLagMs: 0 });
+  });
 });
 
 describe('the SQLite store', () => {

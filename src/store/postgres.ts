@@ -29,6 +29,10 @@ const DB_NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 const UNSETTLED = `('pending', 'retrying', 'in_flight', 'paused')`;
 /** The channel a store announces new deliveries on (payload: the destinations). */
 export const NEW_WORK_CHANNEL = 'vidhook_new_work';
+/** The channel a store announces recorded attempts on (payload: their ids, comma separated). */
+export const ATTEMPTS_CHANNEL = 'vidhook_attempts';
+/** Ids per notification: 300 of up to 20 characters stay under PostgreSQL's 8000-byte payload limit. */
+const IDS_PER_NOTICE = 300;
 
 /** Numbers come back as numbers: every bigint here is an epoch ms or a count, far below 2^53. */
 const types = {
@@ -452,8 +456,14 @@ export class PostgresStore implements Store {
            $14::integer[], $15::text[], $16::integer[], $17::text[], $18::text[])
            AS a(delivery_id, event_id, event_type, destination, number, started_at, started_ms, duration_ms, outcome, status_code, error, exchanges)
          WHERE a.delivery_id IN (SELECT id FROM settled)
+         RETURNING id
+       ), announced AS (
+         -- Sent on commit, in commit order: the stream of every daemon shows each attempt once it is in the log.
+         SELECT pg_notify('${ATTEMPTS_CHANNEL}', string_agg(id::text, ',' ORDER BY id))
+         FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${IDS_PER_NOTICE} AS chunk FROM recorded) r
+         GROUP BY chunk
        )
-       SELECT id, state FROM settled`,
+       SELECT id, state, (SELECT count(*) FROM announced) AS notices FROM settled`,
       [col('id'), col('count'), col('state'), col('delay'), col('counts'), col('error'),
         a('deliveryId'), a('eventId'), a('eventType'), a('destination'), a('number'), a('startedAt'),
         attempts.map((x) => Date.parse(x.startedAt)), a('durationMs'), a('outcome'), a('statusCode'), a('error'), a('exchanges')],
@@ -485,6 +495,36 @@ export class PostgresStore implements Store {
     w.params.push(filter.limit ?? 100);
     const newestFirst = await this.rows(`SELECT * FROM attempts ${w.sql} ORDER BY id DESC LIMIT $${w.params.length}`, w.params);
     return newestFirst.reverse().map(toAttempt);
+  }
+
+  async attemptsByIds(ids: number[]): Promise<Attempt[]> {
+    if (ids.length === 0) return [];
+    return (await this.rows('SELECT * FROM attempts WHERE id = ANY($1::bigint[]) ORDER BY id', [ids])).map(toAttempt);
+  }
+
+  /** Listens on a connection of its own, open only while someone follows the attempts. */
+  async listenForAttempts(recorded: (ids: number[]) => void, lost: (err: Error) => void): Promise<() => Promise<void>> {
+    const client = new pg.Client({ connectionString: this.url });
+    let stopped = false;
+    client.on('error', (err) => {
+      if (!stopped) lost(unreachable(err, this.url) as Error);
+      stopped = true;
+    });
+    client.on('notification', (msg) => {
+      if (!stopped && msg.channel === ATTEMPTS_CHANNEL && msg.payload) recorded(msg.payload.split(',').map(Number));
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${ATTEMPTS_CHANNEL}`);
+    } catch (err) {
+      stopped = true;
+      await client.end().catch(() => {});
+      throw unreachable(err, this.url) as Error;
+    }
+    return async () => {
+      stopped = true;
+      await client.end().catch(() => {});
+    };
   }
 
   async requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]> {
@@ -532,7 +572,12 @@ export class PostgresStore implements Store {
            FROM attempts WHERE destination = $1 AND started_ms >= $2`,
           [destination, hourAgo],
         ),
-        this.rows(`SELECT count(*)::integer AS n, min(created_at) AS oldest FROM deliveries WHERE destination = $1 AND state IN ${UNSETTLED}`, [destination]),
+        this.rows(
+          `SELECT count(*)::integer AS n, min(created_at) AS oldest, ${DB_NOW} AS now,
+                  min(next_at) FILTER (WHERE state IN ('pending', 'retrying', 'in_flight')) AS due
+           FROM deliveries WHERE destination = $1 AND state IN ${UNSETTLED}`,
+          [destination],
+        ),
       ]);
       return {
         destination,
@@ -542,6 +587,8 @@ export class PostgresStore implements Store {
         failuresLastHour: (h.failures as number) ?? 0,
         pending: b.n as number,
         ...(b.oldest != null ? { oldestPendingAt: b.oldest as number } : {}),
+        // On the database's clock, as due times are: every daemon reports the same lag.
+        queueLagMs: b.due != null ? Math.max(0, (b.now as number) - (b.due as number)) : 0,
       };
     }));
   }

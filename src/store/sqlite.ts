@@ -337,6 +337,13 @@ export class SqliteStore implements Store {
     return newestFirst.reverse().map(toAttempt);
   }
 
+  async attemptsByIds(ids: number[]): Promise<Attempt[]> {
+    if (ids.length === 0) return [];
+    // As JSON, so one statement serves any number of ids.
+    const rows = this.statement('SELECT * FROM attempts WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id').all(JSON.stringify(ids)) as Row[];
+    return rows.map(toAttempt);
+  }
+
   async requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]> {
     const { sql, params } = this.deliveryWhere({ ...filter, limit: undefined });
     const now = Date.now();
@@ -383,7 +390,7 @@ export class SqliteStore implements Store {
     const backlog = this.statement(
       // Spelt as the due index's condition so that index answers it (no delivery row is ever
       // stored 'paused': a paused destination's deliveries keep their state).
-      `SELECT count(*) AS n, min(created_at) AS oldest FROM deliveries
+      `SELECT count(*) AS n, min(created_at) AS oldest, min(next_at) AS due FROM deliveries
        WHERE destination = ? AND ${DUE}`,
     );
     return destinations.map((destination) => {
@@ -399,6 +406,7 @@ export class SqliteStore implements Store {
         failuresLastHour: (h.failures as number) ?? 0,
         pending: b.n as number,
         ...(b.oldest != null ? { oldestPendingAt: b.oldest as number } : {}),
+        queueLagMs: b.due != null ? Math.max(0, now - (b.due as number)) : 0,
       };
     });
   }

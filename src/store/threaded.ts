@@ -124,6 +124,10 @@ export class ThreadedStore implements Store {
     return this.call('listAttempts', filter);
   }
 
+  attemptsByIds(ids: number[]): Promise<Attempt[]> {
+    return this.call('attemptsByIds', ids);
+  }
+
   requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]> {
     return this.call('requeue', filter);
   }

@@ -136,6 +136,8 @@ export interface DestinationHealth {
   pending: number;
   /** Epoch ms creation time of the oldest delivery not yet settled (lag). */
   oldestPendingAt?: number;
+  /** How late the oldest due delivery is, in ms (now − its due time, on the store's clock); 0 when nothing is due. */
+  queueLagMs: number;
 }
 
 export interface RuntimeDestination {
@@ -168,6 +170,8 @@ export interface Store extends ConsoleStore {
   listDeliveries(filter: DeliveryFilter): Promise<Delivery[]>;
   getDelivery(id: string): Promise<Delivery | undefined>;
   listAttempts(filter: AttemptFilter): Promise<Attempt[]>;
+  /** The attempts with these ids (those the log still holds), oldest first. */
+  attemptsByIds(ids: number[]): Promise<Attempt[]>;
   /** Makes failed (or any matching) deliveries due again now, with a fresh attempt budget. */
   requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]>;
   /** Creates deliveries to one destination for stored events it has none for (backfill). */
@@ -238,4 +242,17 @@ export interface NewWorkSource {
 
 export function announcesNewWork(store: Store): store is Store & NewWorkSource {
   return typeof (store as Partial<NewWorkSource>).onNewWork === 'function';
+}
+
+/** A store shared by several daemons tells each of the attempts any of them recorded. */
+export interface AttemptNoticeSource {
+  /**
+   * Calls `recorded` with the ids of attempts as their settlements commit, in commit order, and
+   * `lost` if the listening connection drops; resolves once listening, with a function that stops.
+   */
+  listenForAttempts(recorded: (ids: number[]) => void, lost: (err: Error) => void): Promise<() => Promise<void>>;
+}
+
+export function announcesAttempts(store: Store): store is Store & AttemptNoticeSource {
+  return typeof (store as Partial<AttemptNoticeSource>).listenForAttempts === 'function';
 }
