@@ -9,7 +9,7 @@ import { Dispatcher, isDeadOwner } from '../delivery/dispatcher.js';
 import { DEFAULT_RETRY_POLICY } from '../delivery/retry-policy.js';
 import type { ResolvedDestination } from '../destinations/index.js';
 import { closeHttpAgents } from '../delivery/http.js';
-import { announcesNewWork, type AttemptSummary, type Store } from '../store/types.js';
+import { announcesAttempts, announcesNewWork, type AttemptSummary, type Store } from '../store/types.js';
 import { ThreadedStore } from '../store/threaded.js';
 import { authorized, StreamTickets } from './auth.js';
 import { guardRequest } from './request-guard.js';
@@ -18,6 +18,7 @@ import { ApiError, sendError } from './http-utils.js';
 import { Metrics } from './metrics.js';
 import { Router } from './router.js';
 import { AttemptStream } from './sse.js';
+import { sharedAttemptFeed } from './shared-attempts.js';
 import { eventRoutes } from './routes/events.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { integrationRoutes } from './routes/integrations.js';
@@ -122,7 +123,10 @@ async function serve(store: Store, options: DaemonOptions): Promise<RunningDaemo
   let destinations: ResolvedDestination<AnyConnector>[] = resolveDestinations(options.config, await store.listRuntimeDestinations());
   let configGeneration = 1;
   const metrics = new Metrics();
-  const stream = new AttemptStream();
+  // With a shared store the stream carries every daemon's attempts, read from the store as they are
+  // announced; this daemon's own come that way too, so none is sent twice.
+  const feed = announcesAttempts(store) ? sharedAttemptFeed(store, options.warn) : undefined;
+  const stream = new AttemptStream(feed);
   let draining = false;
   let diskFull: string | undefined;
 
@@ -139,7 +143,7 @@ async function serve(store: Store, options: DaemonOptions): Promise<RunningDaemo
     },
     onAttempt(attempt) {
       metrics.recordAttempt(attempt.destination, attempt.outcome, attempt.durationMs / 1000);
-      if (stream.listening) stream.publish(attempt);
+      if (!feed && stream.listening) stream.publish(attempt);
       options.log(attempt);
     },
     async onDisabled(name, reason) {
@@ -292,12 +296,13 @@ async function serve(store: Store, options: DaemonOptions): Promise<RunningDaemo
       clearInterval(diskTimer);
       clearInterval(pruneTimer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      stream.close();
+      const streamClosed = stream.close();
       server.closeIdleConnections();
       await dispatcher.stop(options.drainMs ?? 10_000);
       server.closeAllConnections();
       await closed;
       await closeHttpAgents();
+      await streamClosed;
       await store.close();
     },
   };

@@ -32,23 +32,23 @@ export class Metrics {
     deliveryStoreErrors = 0,
   ): string {
     const out: string[] = [];
-    out.push('# HELP vidhook_events_accepted_total Events accepted and durably stored.');
+    out.push('# HELP vidhook_events_accepted_total Events this daemon accepted and durably stored.');
     out.push('# TYPE vidhook_events_accepted_total counter');
     out.push(`vidhook_events_accepted_total ${this.eventsAccepted}`);
-    out.push('# HELP vidhook_events_duplicate_total Events whose id was already stored.');
+    out.push('# HELP vidhook_events_duplicate_total Events posted to this daemon whose id was already stored.');
     out.push('# TYPE vidhook_events_duplicate_total counter');
     out.push(`vidhook_events_duplicate_total ${this.eventsDuplicate}`);
-    out.push('# HELP vidhook_store_errors_total Store writes refused (a full disk), by where they were made.');
+    out.push('# HELP vidhook_store_errors_total Store writes refused to this daemon (a full disk), by where they were made.');
     out.push('# TYPE vidhook_store_errors_total counter');
     out.push(`vidhook_store_errors_total${labels({ path: 'ingest' })} ${this.storeWriteErrors}`);
     out.push(`vidhook_store_errors_total${labels({ path: 'delivery' })} ${deliveryStoreErrors}`);
-    out.push('# HELP vidhook_attempts_total Delivery attempts by destination and outcome.');
+    out.push('# HELP vidhook_attempts_total Delivery attempts this daemon made, by destination and outcome.');
     out.push('# TYPE vidhook_attempts_total counter');
     for (const [key, value] of this.attempts) {
       const [destination, outcome] = JSON.parse(key) as [string, string];
       out.push(`vidhook_attempts_total${labels({ destination, outcome })} ${value}`);
     }
-    out.push('# HELP vidhook_attempt_duration_seconds Time of one attempt, all its requests included.');
+    out.push('# HELP vidhook_attempt_duration_seconds Time of one attempt this daemon made, all its requests included.');
     out.push('# TYPE vidhook_attempt_duration_seconds histogram');
     for (const [destination, h] of this.latency) {
       BUCKETS.forEach((b, i) => out.push(`vidhook_attempt_duration_seconds_bucket${labels({ destination, le: String(b) })} ${h.buckets[i]}`));

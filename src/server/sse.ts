@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Attempt } from '../store/types.js';
 
 interface Subscriber {
   res: ServerResponse;
@@ -17,6 +18,11 @@ export function streamId(value: Record<string, unknown>): string {
   return `${value.deliveryId}/${value.number}`;
 }
 
+/** An attempt as the stream sends it: the attempt log's entry without its row id and exchanges. */
+export function streamValue({ id: _id, exchanges: _exchanges, ...summary }: Attempt): Record<string, unknown> {
+  return summary;
+}
+
 export function parseStreamId(id: string): { deliveryId: string; number: number } | undefined {
   const m = /^(dlv_[0-9A-Z]{26})\/(\d+)$/.exec(id);
   return m ? { deliveryId: m[1], number: Number(m[2]) } : undefined;
@@ -24,16 +30,57 @@ export function parseStreamId(id: string): { deliveryId: string; number: number 
 
 const frame = (value: Record<string, unknown>) => `id: ${streamId(value)}\nevent: attempt\ndata: ${JSON.stringify(value)}\n\n`;
 
+/**
+ * Where the attempts come from when this daemon's own are not all of them (a store shared by
+ * several daemons): it runs only while someone follows the stream.
+ */
+export interface AttemptFeed {
+  /**
+   * Starts publishing every attempt recorded from now on; resolves once none can be missed, with
+   * a function that stops it. `lost` says it stopped by itself (its connection dropped).
+   */
+  start(publish: (value: Record<string, unknown>) => void, lost: (err: Error) => void): Promise<() => Promise<void>>;
+}
+
 /** Server-Sent Events: every attempt goes to every subscriber whose filter takes it; a reconnecting one gets what it missed first. */
 export class AttemptStream {
   private readonly subscribers = new Set<Subscriber>();
   private readonly heartbeat: NodeJS.Timeout;
+  /** Subscribers waiting for the feed to start. */
+  private joining = 0;
+  private stopFeed?: () => Promise<void>;
+  /** Starts and stops of the feed, one after the other. */
+  private feedChange: Promise<void> = Promise.resolve();
 
-  constructor(heartbeatMs = 15_000) {
+  /** With a `feed`, published attempts come from it alone; without, the daemon calls `publish`. */
+  constructor(private readonly feed?: AttemptFeed, heartbeatMs = 15_000) {
     this.heartbeat = setInterval(() => {
       for (const s of this.subscribers) s.res.write(': keep-alive\n\n');
     }, heartbeatMs);
     this.heartbeat.unref();
+  }
+
+  /** Runs the feed while anyone subscribes or is about to. */
+  private syncFeed(): Promise<void> {
+    const change = this.feedChange.then(async () => {
+      const wanted = this.subscribers.size + this.joining > 0;
+      if (wanted && !this.stopFeed && this.feed) {
+        this.stopFeed = await this.feed.start((value) => this.publish(value), () => this.feedLost());
+      } else if (!wanted && this.stopFeed) {
+        const stop = this.stopFeed;
+        this.stopFeed = undefined;
+        await stop();
+      }
+    });
+    this.feedChange = change.catch(() => {});
+    return change;
+  }
+
+  /** The feed dropped: subscribers are let go, so that they reconnect and replay from the log what they missed. */
+  private feedLost(): void {
+    this.stopFeed = undefined;
+    for (const s of this.subscribers) s.res.end();
+    this.subscribers.clear();
   }
 
   /** `missed` reads the attempts after the client's Last-Event-ID from the attempt log, oldest first. */
@@ -43,11 +90,23 @@ export class AttemptStream {
     accepts: Subscriber['accepts'],
     missed?: () => Promise<Array<Record<string, unknown>>>,
   ): Promise<void> {
+    // The feed listens before the client is told it is connected, and before the log is read for its replay.
+    this.joining++;
+    try {
+      await this.syncFeed();
+    } finally {
+      this.joining--;
+    }
+    // The client left while the feed was starting.
+    if (req.socket.destroyed) return void this.syncFeed().catch(() => {});
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(`retry: ${RECONNECT_MS}\n: connected\n\n`);
     const subscriber: Subscriber = { res, accepts, ...(missed ? { held: [], replayed: new Set<string>() } : {}) };
     this.subscribers.add(subscriber);
-    req.on('close', () => this.subscribers.delete(subscriber));
+    req.on('close', () => {
+      this.subscribers.delete(subscriber);
+      this.syncFeed().catch(() => {});
+    });
     if (!missed) return;
     try {
       for (const value of await missed()) {
@@ -77,9 +136,10 @@ export class AttemptStream {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const s of this.subscribers) s.res.end();
     this.subscribers.clear();
+    await this.syncFeed().catch(() => {});
   }
 }

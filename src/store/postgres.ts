@@ -504,7 +504,7 @@ export class PostgresStore implements Store {
 
   /** Listens on a connection of its own, open only while someone follows the attempts. */
   async listenForAttempts(recorded: (ids: number[]) => void, lost: (err: Error) => void): Promise<() => Promise<void>> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 10_000 });
     let stopped = false;
     client.on('error', (err) => {
       if (!stopped) lost(unreachable(err, this.url) as Error);

@@ -4,6 +4,9 @@ import { startReceiver } from '../helpers/receiver.js';
 import { sandbox } from '../helpers/cli.js';
 import { startDaemon, eventually, type DaemonProcess } from '../helpers/daemon.js';
 import { freshPostgresDatabase, postgresAnswers } from '../helpers/stores.js';
+import { openStream } from '../helpers/sse.js';
+import { BIN } from '../helpers/cli.js';
+import { execa } from 'execa';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const video = (id: string) => ({ type: 'video.generated', id, data: { video: { id: 'v1', title: 'Teaser' }, user: { id: 'u1' } } });
@@ -22,10 +25,17 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
     const receiver = await startReceiver(responder);
     cleanups.push(() => receiver.close());
     // Each daemon its own working dir and data dir, as sidecars in separate pods: only the database is shared.
-    const start = async () => {
+    // A daemon whose `partner` is not enabled knows the destination but never delivers to it.
+    const start = async ({ delivers = true } = {}) => {
       const box = sandbox({ VIDHOOK_STORE: db.url });
       cleanups.push(() => box.cleanup());
-      box.writeConfig(`destinations:\n  partner:\n    connector: webhook\n    url: ${receiver.url}\n    secret: ${SECRET}\n${extra}`);
+      box.writeConfig(`destinations:
+  partner:
+    connector: webhook
+    url: ${receiver.url}
+    secret: ${SECRET}
+    enabled: ${delivers}
+${extra}`);
       const daemon = await startDaemon(box);
       cleanups.push(() => daemon.stop());
       return daemon;
@@ -171,6 +181,78 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL', () => {
     });
     expect(accepted.body.events[0]).toMatchObject({ id: 'evt_after' });
     expect((await daemon.request('GET', '/api/events/evt_while_down')).status).toBe(404);
+  });
+
+  it("streams to a follower of one daemon the attempts another made, each once, and replays them after Last-Event-ID", async () => {
+    const { receiver, start } = await setup(() => ({ status: 200 }));
+    const [a, b] = await Promise.all([start({ delivers: false }), start()]);
+    const onA = await openStream(`${a.url}/api/deliveries/stream`);
+    const onB = await openStream(`${b.url}/api/deliveries/stream`);
+    expect([onA.status, onB.status]).toEqual([200, 200]);
+    cleanups.push(() => onA.close(), () => onB.close());
+
+    const ids = ['evt_s1', 'evt_s2', 'evt_s3', 'evt_s4'];
+    expect((await b.request('POST', '/api/events', { events: ids.map(video) })).status).toBe(202);
+    await receiver.waitFor(4);
+    // One more, posted after the others were delivered: once it is streamed, anything sent twice would have been too.
+    expect((await b.request('POST', '/api/events', video('evt_s5'))).status).toBe(202);
+    ids.push('evt_s5');
+    await eventually(() => onA.attempts().some((f) => f.data.eventId === 'evt_s5') && onB.attempts().some((f) => f.data.eventId === 'evt_s5'));
+
+    for (const stream of [onA, onB]) {
+      expect(stream.attempts().map((f) => f.data.eventId).sort()).toEqual(ids);
+      for (const f of stream.attempts()) {
+        expect(f.id).toBe(`${f.data.deliveryId}/1`);
+        expect(f.data).toMatchObject({ destination: 'partner', number: 1, outcome: 'ok', statusCode: 200 });
+        expect(f.data).not.toHaveProperty('exchanges');
+      }
+    }
+    // Daemon A made none of them: they reached its stream through the shared store.
+    expect((await a.request('GET', '/metrics')).body).not.toMatch(/^vidhook_attempts_total\{/m);
+
+    const seen = onA.attempts();
+    const resumed = await openStream(`${a.url}/api/deliveries/stream`, { 'last-event-id': seen[1].id! });
+    cleanups.push(() => resumed.close());
+    await eventually(() => resumed.attempts().length === 3);
+    expect(resumed.attempts().map((f) => f.id)).toEqual(seen.slice(2).map((f) => f.id));
+  });
+
+  it('shows another daemon\'s attempts in `vidhook tail -f` against a daemon', async () => {
+    const { start } = await setup(() => ({ status: 200 }));
+    const [a, b] = await Promise.all([start({ delivers: false }), start()]);
+    const box = sandbox();
+    cleanups.push(() => box.cleanup());
+    const follower = execa('node', [BIN, 'tail', '-f', '--json', '-n', '0'], { env: { ...box.env, VIDHOOK_SERVER: a.url }, cwd: box.dir, reject: false });
+    cleanups.push(() => follower.kill());
+    let out = '';
+    follower.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    // `tail` says it follows before its stream is open: events are posted until one shows.
+    const posted: string[] = [];
+    const line = await eventually(async () => {
+      const id = `evt_tail${posted.length}`;
+      posted.push(id);
+      expect((await b.request('POST', '/api/events', video(id))).status).toBe(202);
+      await new Promise((r) => setTimeout(r, 300));
+      return out.split('\n')[0] || undefined;
+    });
+    expect(posted).toContain(JSON.parse(line).eventId);
+    expect(JSON.parse(line)).toMatchObject({ destination: 'partner', outcome: 'ok' });
+  });
+
+  it('reports the same whole-queue depth on every daemon\'s /metrics, and attempts per daemon', async () => {
+    const { receiver, start } = await setup(() => ({ status: 503 }));
+    const [a, b] = await Promise.all([start({ delivers: false }), start()]);
+    expect((await b.request('POST', '/api/events', { events: ['evt_m1', 'evt_m2', 'evt_m3'].map(video) })).status).toBe(202);
+    await receiver.waitFor(3);
+    const retried = /^vidhook_attempts_total\{destination="partner",outcome="retrying"\} 3$/m;
+    await eventually(async () => retried.test((await b.request('GET', '/metrics')).body));
+    const [onA, onB] = await Promise.all([a.request('GET', '/metrics'), b.request('GET', '/metrics')]);
+    for (const text of [onA.body, onB.body]) {
+      expect(text).toContain('vidhook_queue_depth{destination="partner"} 3');
+      expect(text).toMatch(/^vidhook_queue_lag_seconds\{destination="partner"\} \d/m);
+    }
+    expect(onB.body).toMatch(retried);
+    expect(onA.body).not.toMatch(/^vidhook_attempts_total\{/m);
   });
 
   it('shows the shared backlog in `vidhook status` on a machine without a daemon', async () => {

@@ -11,7 +11,7 @@ import {
 import type { DaemonContext } from '../context.js';
 import { ApiError, objectBody, queryOf, readJsonBody, sendJson } from '../http-utils.js';
 import type { Router } from '../router.js';
-import { parseStreamId } from '../sse.js';
+import { parseStreamId, streamValue } from '../sse.js';
 
 /** The most attempts a reconnecting stream is sent from the log (the newest of those it missed). */
 const REPLAY_LIMIT = 10_000;
@@ -183,7 +183,7 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
           const seen = (await ctx.store.listAttempts({ deliveryId: last.deliveryId, limit: 1000 })).find((a) => a.number === last.number);
           if (!seen) return [];
           const after = await ctx.store.listAttempts({ afterId: seen.id, limit: REPLAY_LIMIT });
-          return after.map(({ id: _id, exchanges: _exchanges, ...summary }) => summary as unknown as Record<string, unknown>);
+          return after.map(streamValue);
         }
       : undefined;
     await ctx.stream.subscribe(

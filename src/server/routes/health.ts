@@ -34,20 +34,25 @@ export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => 
     const text = ctx.metrics.render([
       {
         name: 'vidhook_queue_depth',
-        help: 'Deliveries not yet settled, per destination.',
+        help: 'Deliveries not yet settled, per destination: the whole queue, read from the store (the same on every daemon sharing it).',
         values: health.map((h) => ({ labels: { destination: h.destination }, value: h.pending })),
       },
       {
         name: 'vidhook_oldest_pending_seconds',
-        help: 'Age of the oldest delivery not yet settled, per destination (lag).',
+        help: 'Age of the oldest delivery not yet settled, per destination: the whole queue, read from the store.',
         values: health.map((h) => ({
           labels: { destination: h.destination },
           value: h.oldestPendingAt !== undefined ? Math.round((now - h.oldestPendingAt) / 1000) : 0,
         })),
       },
       {
+        name: 'vidhook_queue_lag_seconds',
+        help: 'How late the oldest due delivery is (now minus its due time, on the store\'s clock; 0 when nothing is due), per destination: the whole queue, read from the store.',
+        values: health.map((h) => ({ labels: { destination: h.destination }, value: h.queueLagMs / 1000 })),
+      },
+      {
         name: 'vidhook_circuit_open',
-        help: '1 while a destination is paused by its circuit breaker.',
+        help: '1 while this daemon holds a destination paused by its circuit breaker.',
         values: names.map((n) => ({ labels: { destination: n }, value: pauses[n]?.cause === 'circuit' ? 1 : 0 })),
       },
       {
@@ -57,7 +62,7 @@ export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => 
       },
       {
         name: 'nodejs_heap_used_bytes',
-        help: 'V8 heap in use.',
+        help: 'V8 heap this daemon uses.',
         values: [{ labels: {}, value: process.memoryUsage().heapUsed }],
       },
       {
@@ -67,12 +72,12 @@ export function healthRoutes(router: Router, ctx: DaemonContext, isReady: () => 
       },
       {
         name: 'vidhook_inflight_attempts',
-        help: 'Attempts in flight now.',
+        help: 'Attempts this daemon has in flight now.',
         values: [{ labels: {}, value: ctx.dispatcher.inflight() }],
       },
       {
         name: 'vidhook_store_writable',
-        help: '0 while the store refuses the delivery lanes\' writes (a full disk), else 1.',
+        help: '0 while the store refuses this daemon\'s delivery lanes\' writes (a full disk), else 1.',
         values: [{ labels: {}, value: ctx.dispatcher.storeTrouble ? 0 : 1 }],
       },
     ], ctx.dispatcher.storeErrors);
