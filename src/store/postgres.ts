@@ -463,6 +463,7 @@ export class PostgresStore implements Store {
          FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${IDS_PER_NOTICE} AS chunk FROM recorded) r
          GROUP BY chunk
        )
+       -- Read here because a CTE nobody reads is never run.
        SELECT id, state, (SELECT count(*) FROM announced) AS notices FROM settled`,
       [col('id'), col('count'), col('state'), col('delay'), col('counts'), col('error'),
         a('deliveryId'), a('eventId'), a('eventType'), a('destination'), a('number'), a('startedAt'),

@@ -7,6 +7,7 @@ import { freshPostgresDatabase, postgresAnswers } from '../helpers/stores.js';
 import { openStream } from '../helpers/sse.js';
 import { BIN } from '../helpers/cli.js';
 import { execa } from 'execa';
+import pg from 'pg';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const video = (id: string) => ({ type: 'video.generated', id, data: { video: { id: 'v1', title: 'Teaser' }, user: { id: 'u1' } } });
@@ -215,6 +216,24 @@ ${extra}`);
     cleanups.push(() => resumed.close());
     await eventually(() => resumed.attempts().length === 3);
     expect(resumed.attempts().map((f) => f.id)).toEqual(seen.slice(2).map((f) => f.id));
+  });
+
+  it('listens for attempts only while its stream has a follower', async () => {
+    const { start } = await setup(() => ({ status: 200 }));
+    const daemon = await start();
+    const db = new pg.Client({ connectionString: daemonStore });
+    await db.connect();
+    cleanups.push(() => db.end());
+    const listeners = async () =>
+      (await db.query(`SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN vidhook_attempts'`)).rows[0].n;
+    expect(await listeners()).toBe(0);
+    const follower = await openStream(`${daemon.url}/api/deliveries/stream`);
+    expect(await listeners()).toBe(1);
+    const second = await openStream(`${daemon.url}/api/deliveries/stream`);
+    expect(await listeners()).toBe(1);
+    await follower.close();
+    await second.close();
+    await eventually(async () => (await listeners()) === 0);
   });
 
   it('shows another daemon\'s attempts in `vidhook tail -f` against a daemon', async () => {
