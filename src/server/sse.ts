@@ -51,6 +51,7 @@ export class AttemptStream {
   private stopFeed?: () => Promise<void>;
   /** Starts and stops of the feed, one after the other. */
   private feedChange: Promise<void> = Promise.resolve();
+  private closed = false;
 
   /** With a `feed`, published attempts come from it alone; without, the daemon calls `publish`. */
   constructor(private readonly feed?: AttemptFeed, heartbeatMs = 15_000) {
@@ -63,7 +64,7 @@ export class AttemptStream {
   /** Runs the feed while anyone subscribes or is about to. */
   private syncFeed(): Promise<void> {
     const change = this.feedChange.then(async () => {
-      const wanted = this.subscribers.size + this.joining > 0;
+      const wanted = !this.closed && this.subscribers.size + this.joining > 0;
       if (wanted && !this.stopFeed && this.feed) {
         this.stopFeed = await this.feed.start((value) => this.publish(value), () => this.feedLost());
       } else if (!wanted && this.stopFeed) {
@@ -97,8 +98,11 @@ export class AttemptStream {
     } finally {
       this.joining--;
     }
-    // The client left while the feed was starting.
-    if (req.socket.destroyed) return void this.syncFeed().catch(() => {});
+    // The client left while the feed was starting, or the daemon is shutting down.
+    if (req.socket.destroyed || this.closed) {
+      res.end();
+      return void this.syncFeed().catch(() => {});
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(`retry: ${RECONNECT_MS}\n: connected\n\n`);
     const subscriber: Subscriber = { res, accepts, ...(missed ? { held: [], replayed: new Set<string>() } : {}) };
@@ -137,6 +141,7 @@ export class AttemptStream {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.heartbeat);
     for (const s of this.subscribers) s.res.end();
     this.subscribers.clear();
