@@ -145,6 +145,20 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
     expect(await store.countByState()).toEqual({ retrying: 1, succeeded: 1 });
   });
 
+  it('pages back through the attempt log from the newest page with beforeId', async () => {
+    await store.addEvents(['evt_1', 'evt_2', 'evt_3'].map((id) => ({ event: event(id), destinations: ['a'] })));
+    for (const lease of await store.leaseDue('a', { now: Date.now(), limit: 3, leaseMs: 60_000 })) {
+      const summary = { deliveryId: lease.id, eventId: lease.eventId, eventType: 'session.started', destination: 'a', number: 1, startedAt: new Date().toISOString(), durationMs: 5, outcome: 'ok' as const, exchanges: [] };
+      await store.settle(lease, { state: 'succeeded' }, summary);
+    }
+    const all = (await store.listAttempts({ limit: 10 })).map((a) => a.id);
+    expect(all).toHaveLength(3);
+    const newest = await store.listAttempts({ limit: 2 });
+    expect(newest.map((a) => a.id)).toEqual(all.slice(1));
+    const older = await store.listAttempts({ beforeId: newest[0].id, limit: 2 });
+    expect(older.map((a) => a.id)).toEqual(all.slice(0, 1));
+  });
+
   it("takes back a dead process's leases, and only theirs", async () => {
     await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: ['a'] }]);
     await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'host:1:dead' });

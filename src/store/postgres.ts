@@ -493,6 +493,7 @@ export class PostgresStore implements Store {
     if (filter.deliveryId) w.add((p) => `delivery_id = ${p}`, filter.deliveryId);
     if (filter.since !== undefined) w.add((p) => `started_ms >= ${p}`, filter.since);
     if (filter.afterId !== undefined) w.add((p) => `id > ${p}`, filter.afterId);
+    if (filter.beforeId !== undefined) w.add((p) => `id < ${p}`, filter.beforeId);
     w.params.push(filter.limit ?? 100);
     const newestFirst = await this.rows(`SELECT * FROM attempts ${w.sql} ORDER BY id DESC LIMIT $${w.params.length}`, w.params);
     return newestFirst.reverse().map(toAttempt);

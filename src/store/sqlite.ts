@@ -332,6 +332,7 @@ export class SqliteStore implements Store {
     if (filter.deliveryId) { clauses.push('delivery_id = ?'); params.push(filter.deliveryId); }
     if (filter.since !== undefined) { clauses.push('started_ms >= ?'); params.push(filter.since); }
     if (filter.afterId !== undefined) { clauses.push('id > ?'); params.push(filter.afterId); }
+    if (filter.beforeId !== undefined) { clauses.push('id < ?'); params.push(filter.beforeId); }
     const newestFirst = this.statement(`SELECT * FROM attempts ${where(clauses)} ORDER BY id DESC LIMIT ?`)
       .all(...params, filter.limit ?? 100) as Row[];
     return newestFirst.reverse().map(toAttempt);

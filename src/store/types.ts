@@ -90,6 +90,8 @@ export interface AttemptFilter {
   since?: number;
   /** Return only attempts with a larger id (for following). */
   afterId?: number;
+  /** Return only attempts with a smaller id (paging back from the newest page). */
+  beforeId?: number;
   /** The newest `limit` attempts, still returned oldest first. */
   limit?: number;
 }
