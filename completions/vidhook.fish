@@ -4,11 +4,13 @@
 function __vidhook_commands
     switch $argv[1]
         case ''
-            printf '%s\n' 'emit events connectors listen verify serve tail deliveries replay status configure destinations doctor openapi completion'
+            printf '%s\n' 'emit events connectors listen verify serve tail deliveries replay status store configure destinations doctor openapi completion'
         case 'events'
             printf '%s\n' 'list sample schema'
         case 'deliveries'
             printf '%s\n' 'list show retry'
+        case 'store'
+            printf '%s\n' 'migrate'
         case 'destinations'
             printf '%s\n' 'list show remove enable disable test'
     end
@@ -27,6 +29,7 @@ tail	print delivery attempts, newest last
 deliveries	inspect and replay deliveries
 replay	backfill a destination from the stored events
 status	the daemon'\''s health and each destination'\''s recent figures
+store	move the data dir'\''s SQLite store into a shared PostgreSQL store
 configure	add or update a destination in the user store (asks on a terminal; flags otherwise)
 destinations	list, inspect, pause, test and remove destinations
 doctor	check config, secrets, store, daemon and each destination'\''s credentials, with a fix for each problem
@@ -40,6 +43,8 @@ schema	print the JSON Schema of one event type, or of all'
             printf '%s\n' 'list	list deliveries
 show	one delivery with every attempt, its requests and answers
 retry	queue deliveries again: by id, or every match of --status/--destination/--since'
+        case 'store'
+            printf '%s\n' 'migrate	copy the data dir'\''s SQLite store (events, deliveries, attempts, registrations, state) into a shared PostgreSQL store'
         case 'destinations'
             printf '%s\n' 'list	every destination and where it comes from
 show	one destination, secrets masked
@@ -217,6 +222,7 @@ function __vidhook_option_help
 --since	only attempts since a duration ago (10m, 2h) or an ISO date
 -n	how many past attempts to print first
 --lines	how many past attempts to print first
+--store	without a daemon, read and write this store: postgres://user@host:port/db (default: VIDHOOK_STORE, else store: in the config file, else SQLite in the data dir)
 -h	display help for command
 --help	display help for command
 --config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
@@ -249,6 +255,7 @@ function __vidhook_option_help
 --since	created since a duration ago or an ISO date
 --limit	page size
 --after	the page after this delivery id
+--store	without a daemon, read and write this store: postgres://user@host:port/db (default: VIDHOOK_STORE, else store: in the config file, else SQLite in the data dir)
 -h	display help for command
 --help	display help for command
 --config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
@@ -262,7 +269,8 @@ function __vidhook_option_help
 -v	print more detail, and stack traces on errors
 --verbose	print more detail, and stack traces on errors'
         case 'deliveries show'
-            printf '%s\n' '-h	display help for command
+            printf '%s\n' '--store	without a daemon, read and write this store: postgres://user@host:port/db (default: VIDHOOK_STORE, else store: in the config file, else SQLite in the data dir)
+-h	display help for command
 --help	display help for command
 --config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
 --data-dir	state directory (default: VIDHOOK_DATA_DIR, else the user state dir)
@@ -279,6 +287,7 @@ function __vidhook_option_help
 --destination	only this destination
 --type	only this event type
 --since	created since a duration ago or an ISO date
+--store	without a daemon, read and write this store: postgres://user@host:port/db (default: VIDHOOK_STORE, else store: in the config file, else SQLite in the data dir)
 -h	display help for command
 --help	display help for command
 --config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
@@ -296,6 +305,7 @@ function __vidhook_option_help
 --since	events received since a duration ago (7d) or an ISO date
 --type	only this event type
 --dry-run	show how many events would be sent, and send nothing
+--store	without a daemon, read and write this store: postgres://user@host:port/db (default: VIDHOOK_STORE, else store: in the config file, else SQLite in the data dir)
 -h	display help for command
 --help	display help for command
 --config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
@@ -309,7 +319,35 @@ function __vidhook_option_help
 -v	print more detail, and stack traces on errors
 --verbose	print more detail, and stack traces on errors'
         case 'status'
+            printf '%s\n' '--store	without a daemon, read and write this store: postgres://user@host:port/db (default: VIDHOOK_STORE, else store: in the config file, else SQLite in the data dir)
+-h	display help for command
+--help	display help for command
+--config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
+--data-dir	state directory (default: VIDHOOK_DATA_DIR, else the user state dir)
+--server	a running vidhook daemon (default: VIDHOOK_SERVER)
+--token	the daemon token (default: VIDHOOK_TOKEN)
+--json	print one JSON document (NDJSON for streams) on stdout
+--no-color	no colours
+-q	print only what is asked for
+--quiet	print only what is asked for
+-v	print more detail, and stack traces on errors
+--verbose	print more detail, and stack traces on errors'
+        case 'store'
             printf '%s\n' '-h	display help for command
+--help	display help for command
+--config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
+--data-dir	state directory (default: VIDHOOK_DATA_DIR, else the user state dir)
+--server	a running vidhook daemon (default: VIDHOOK_SERVER)
+--token	the daemon token (default: VIDHOOK_TOKEN)
+--json	print one JSON document (NDJSON for streams) on stdout
+--no-color	no colours
+-q	print only what is asked for
+--quiet	print only what is asked for
+-v	print more detail, and stack traces on errors
+--verbose	print more detail, and stack traces on errors'
+        case 'store migrate'
+            printf '%s\n' '--to	the PostgreSQL store: postgres://user@host:port/db
+-h	display help for command
 --help	display help for command
 --config	project config file (default: VIDHOOK_CONFIG, else searched from the working directory up)
 --data-dir	state directory (default: VIDHOOK_DATA_DIR, else the user state dir)
@@ -612,6 +650,8 @@ function __vidhook_value
             printf '%s\n' '@free'
         case 'tail|--lines'
             printf '%s\n' '@free'
+        case 'tail|--store'
+            printf '%s\n' '@free'
         case 'tail|--config'
             printf '%s\n' '@files'
         case 'tail|--data-dir'
@@ -640,6 +680,8 @@ function __vidhook_value
             printf '%s\n' '@free'
         case 'deliveries list|--after'
             printf '%s\n' '@free'
+        case 'deliveries list|--store'
+            printf '%s\n' '@free'
         case 'deliveries list|--config'
             printf '%s\n' '@files'
         case 'deliveries list|--data-dir'
@@ -647,6 +689,8 @@ function __vidhook_value
         case 'deliveries list|--server'
             printf '%s\n' '@free'
         case 'deliveries list|--token'
+            printf '%s\n' '@free'
+        case 'deliveries show|--store'
             printf '%s\n' '@free'
         case 'deliveries show|--config'
             printf '%s\n' '@files'
@@ -664,6 +708,8 @@ function __vidhook_value
             printf '%s\n' 'video.generated video.completed video.failed user.registered session.started session.ended'
         case 'deliveries retry|--since'
             printf '%s\n' '@free'
+        case 'deliveries retry|--store'
+            printf '%s\n' '@free'
         case 'deliveries retry|--config'
             printf '%s\n' '@files'
         case 'deliveries retry|--data-dir'
@@ -678,6 +724,8 @@ function __vidhook_value
             printf '%s\n' '@free'
         case 'replay|--type'
             printf '%s\n' 'video.generated video.completed video.failed user.registered session.started session.ended'
+        case 'replay|--store'
+            printf '%s\n' '@free'
         case 'replay|--config'
             printf '%s\n' '@files'
         case 'replay|--data-dir'
@@ -686,6 +734,8 @@ function __vidhook_value
             printf '%s\n' '@free'
         case 'replay|--token'
             printf '%s\n' '@free'
+        case 'status|--store'
+            printf '%s\n' '@free'
         case 'status|--config'
             printf '%s\n' '@files'
         case 'status|--data-dir'
@@ -693,6 +743,24 @@ function __vidhook_value
         case 'status|--server'
             printf '%s\n' '@free'
         case 'status|--token'
+            printf '%s\n' '@free'
+        case 'store|--config'
+            printf '%s\n' '@files'
+        case 'store|--data-dir'
+            printf '%s\n' '@files'
+        case 'store|--server'
+            printf '%s\n' '@free'
+        case 'store|--token'
+            printf '%s\n' '@free'
+        case 'store migrate|--to'
+            printf '%s\n' '@destinations'
+        case 'store migrate|--config'
+            printf '%s\n' '@files'
+        case 'store migrate|--data-dir'
+            printf '%s\n' '@files'
+        case 'store migrate|--server'
+            printf '%s\n' '@free'
+        case 'store migrate|--token'
             printf '%s\n' '@free'
         case 'configure|--name'
             printf '%s\n' '@free'

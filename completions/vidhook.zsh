@@ -4,9 +4,10 @@
 
 _vidhook_commands() {
   case "$1" in
-    '') printf '%s\n' 'emit events connectors listen verify serve tail deliveries replay status configure destinations doctor openapi completion' ;;
+    '') printf '%s\n' 'emit events connectors listen verify serve tail deliveries replay status store configure destinations doctor openapi completion' ;;
     'events') printf '%s\n' 'list sample schema' ;;
     'deliveries') printf '%s\n' 'list show retry' ;;
+    'store') printf '%s\n' 'migrate' ;;
     'destinations') printf '%s\n' 'list show remove enable disable test' ;;
   esac
 }
@@ -23,6 +24,7 @@ tail:print delivery attempts, newest last
 deliveries:inspect and replay deliveries
 replay:backfill a destination from the stored events
 status:the daemon'\''s health and each destination'\''s recent figures
+store:move the data dir'\''s SQLite store into a shared PostgreSQL store
 configure:add or update a destination in the user store (asks on a terminal; flags otherwise)
 destinations:list, inspect, pause, test and remove destinations
 doctor:check config, secrets, store, daemon and each destination'\''s credentials, with a fix for each problem
@@ -34,6 +36,7 @@ schema:print the JSON Schema of one event type, or of all' ;;
     'deliveries') printf '%s\n' 'list:list deliveries
 show:one delivery with every attempt, its requests and answers
 retry:queue deliveries again\: by id, or every match of --status/--destination/--since' ;;
+    'store') printf '%s\n' 'migrate:copy the data dir'\''s SQLite store (events, deliveries, attempts, registrations, state) into a shared PostgreSQL store' ;;
     'destinations') printf '%s\n' 'list:every destination and where it comes from
 show:one destination, secrets masked
 remove:remove a destination from the user store (or a daemon registration)
@@ -55,13 +58,15 @@ _vidhook_options() {
     'listen') printf '%s\n' '--port --host --secret --status -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'verify') printf '%s\n' '--secret --id --timestamp --signature --headers --no-tolerance -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'serve') printf '%s\n' '--host --port --allow-private-targets --max-body-bytes --min-free-disk-mb --max-store-mb --store -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
-    'tail') printf '%s\n' '-f --follow --destination --type --status --since -n --lines -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'tail') printf '%s\n' '-f --follow --destination --type --status --since -n --lines --store -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'deliveries') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
-    'deliveries list') printf '%s\n' '--status --destination --type --since --limit --after -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
-    'deliveries show') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
-    'deliveries retry') printf '%s\n' '--status --destination --type --since -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
-    'replay') printf '%s\n' '--to --since --type --dry-run -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
-    'status') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'deliveries list') printf '%s\n' '--status --destination --type --since --limit --after --store -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'deliveries show') printf '%s\n' '--store -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'deliveries retry') printf '%s\n' '--status --destination --type --since --store -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'replay') printf '%s\n' '--to --since --type --dry-run --store -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'status') printf '%s\n' '--store -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'store') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
+    'store migrate') printf '%s\n' '--to -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'configure') printf '%s\n' '--name --set --events -y --yes --test -h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'destinations') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
     'destinations list') printf '%s\n' '-h --help --config --data-dir --server --token --json --no-color -q --quiet -v --verbose' ;;
@@ -144,6 +149,7 @@ _vidhook_value() {
     'tail|--since') printf '%s\n' '@free' ;;
     'tail|-n') printf '%s\n' '@free' ;;
     'tail|--lines') printf '%s\n' '@free' ;;
+    'tail|--store') printf '%s\n' '@free' ;;
     'tail|--config') printf '%s\n' '@files' ;;
     'tail|--data-dir') printf '%s\n' '@files' ;;
     'tail|--server') printf '%s\n' '@free' ;;
@@ -158,10 +164,12 @@ _vidhook_value() {
     'deliveries list|--since') printf '%s\n' '@free' ;;
     'deliveries list|--limit') printf '%s\n' '@free' ;;
     'deliveries list|--after') printf '%s\n' '@free' ;;
+    'deliveries list|--store') printf '%s\n' '@free' ;;
     'deliveries list|--config') printf '%s\n' '@files' ;;
     'deliveries list|--data-dir') printf '%s\n' '@files' ;;
     'deliveries list|--server') printf '%s\n' '@free' ;;
     'deliveries list|--token') printf '%s\n' '@free' ;;
+    'deliveries show|--store') printf '%s\n' '@free' ;;
     'deliveries show|--config') printf '%s\n' '@files' ;;
     'deliveries show|--data-dir') printf '%s\n' '@files' ;;
     'deliveries show|--server') printf '%s\n' '@free' ;;
@@ -170,6 +178,7 @@ _vidhook_value() {
     'deliveries retry|--destination') printf '%s\n' '@destinations' ;;
     'deliveries retry|--type') printf '%s\n' 'video.generated video.completed video.failed user.registered session.started session.ended' ;;
     'deliveries retry|--since') printf '%s\n' '@free' ;;
+    'deliveries retry|--store') printf '%s\n' '@free' ;;
     'deliveries retry|--config') printf '%s\n' '@files' ;;
     'deliveries retry|--data-dir') printf '%s\n' '@files' ;;
     'deliveries retry|--server') printf '%s\n' '@free' ;;
@@ -177,14 +186,25 @@ _vidhook_value() {
     'replay|--to') printf '%s\n' '@destinations' ;;
     'replay|--since') printf '%s\n' '@free' ;;
     'replay|--type') printf '%s\n' 'video.generated video.completed video.failed user.registered session.started session.ended' ;;
+    'replay|--store') printf '%s\n' '@free' ;;
     'replay|--config') printf '%s\n' '@files' ;;
     'replay|--data-dir') printf '%s\n' '@files' ;;
     'replay|--server') printf '%s\n' '@free' ;;
     'replay|--token') printf '%s\n' '@free' ;;
+    'status|--store') printf '%s\n' '@free' ;;
     'status|--config') printf '%s\n' '@files' ;;
     'status|--data-dir') printf '%s\n' '@files' ;;
     'status|--server') printf '%s\n' '@free' ;;
     'status|--token') printf '%s\n' '@free' ;;
+    'store|--config') printf '%s\n' '@files' ;;
+    'store|--data-dir') printf '%s\n' '@files' ;;
+    'store|--server') printf '%s\n' '@free' ;;
+    'store|--token') printf '%s\n' '@free' ;;
+    'store migrate|--to') printf '%s\n' '@destinations' ;;
+    'store migrate|--config') printf '%s\n' '@files' ;;
+    'store migrate|--data-dir') printf '%s\n' '@files' ;;
+    'store migrate|--server') printf '%s\n' '@free' ;;
+    'store migrate|--token') printf '%s\n' '@free' ;;
     'configure|--name') printf '%s\n' '@free' ;;
     'configure|--set') printf '%s\n' '@free' ;;
     'configure|--events') printf '%s\n' 'video.generated video.completed video.failed user.registered session.started session.ended' ;;

@@ -31,12 +31,24 @@ export function openStore(dataDir: string): SqliteStore {
   }
 }
 
-/** The store the daemon would use: the shared PostgreSQL one when VIDHOOK_STORE or `store:` names it. */
-export async function openConfiguredStore(ctx: CliContext): Promise<Store> {
-  const url = storeUrl(undefined, ctx.config.project.store);
-  if (!url) return openStore(ctx.dataDir);
-  const { PostgresStore } = await import('../store/postgres.js');
-  return PostgresStore.open(url);
+/** The store a command works on, and how to name it to the user. */
+export interface ConfiguredStore {
+  store: Store;
+  /** The data dir, or the PostgreSQL URL with its password masked. */
+  where: string;
+  shared: boolean;
+}
+
+/**
+ * The store the daemon would use: the shared PostgreSQL one when --store, VIDHOOK_STORE or
+ * `store:` names it, else SQLite in the data dir.
+ */
+export async function openConfiguredStore(ctx: CliContext, flag?: string): Promise<ConfiguredStore> {
+  const url = storeUrl(flag, ctx.config.project.store);
+  if (!url) return { store: openStore(ctx.dataDir), where: ctx.dataDir, shared: false };
+  const [{ PostgresStore }, { redactUrl }] = await Promise.all([import('../store/postgres.js'), import('../store/store-url.js')]);
+  // A command makes a few queries at a time: two connections are plenty.
+  return { store: await PostgresStore.open(url, { max: 2 }), where: redactUrl(url), shared: true };
 }
 
 /** Every destination: user store, project file, and the runtime registrations kept in the store. */
@@ -89,8 +101,8 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The daemon `vidhook serve` recorded in this data dir, when its process lives and it answers. */
-async function recordedDaemon(dataDir: string): Promise<string | undefined> {
+/** The daemon `vidhook serve` recorded in this data dir, when its process lives (answering or not). */
+export function daemonProcessOn(dataDir: string): DaemonRecord | undefined {
   let record: DaemonRecord;
   try {
     record = JSON.parse(readFileSync(join(dataDir, DAEMON_FILE), 'utf8')) as DaemonRecord;
@@ -98,6 +110,13 @@ async function recordedDaemon(dataDir: string): Promise<string | undefined> {
     return undefined;
   }
   if (typeof record?.url !== 'string' || typeof record.pid !== 'number' || !alive(record.pid)) return undefined;
+  return record;
+}
+
+/** The daemon `vidhook serve` recorded in this data dir, when its process lives and it answers. */
+async function recordedDaemon(dataDir: string): Promise<string | undefined> {
+  const record = daemonProcessOn(dataDir);
+  if (!record) return undefined;
   try {
     const res = await fetch(`${record.url}/healthz`, { signal: AbortSignal.timeout(1500) });
     await res.body?.cancel();

@@ -5,6 +5,11 @@ import { lazy } from './run.js';
 // Read directly: `--version` should cost no more than one small file read.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** The store the commands that read the delivery log use when no daemon answers. */
+const STORE_OPTION = [
+  '--store <url>',
+  'without a daemon, read and write this store: postgres://user@host:port/db (default: VIDHOOK_STORE, else store: in the config file, else SQLite in the data dir)',
+] as const;
 
 export function buildProgram(): Command {
   const program = new Command('vidhook')
@@ -99,6 +104,7 @@ export function buildProgram(): Command {
     .option('--status <status>', 'ok, retrying, failed or skipped')
     .option('--since <when>', 'only attempts since a duration ago (10m, 2h) or an ISO date')
     .option('-n, --lines <count>', 'how many past attempts to print first', '20')
+    .option(...STORE_OPTION)
     .action(lazy(() => import('./commands/tail.js'), 'default'));
 
   const deliveries = program.command('deliveries').description('inspect and replay deliveries');
@@ -111,11 +117,13 @@ export function buildProgram(): Command {
     .option('--since <when>', 'created since a duration ago or an ISO date')
     .option('--limit <n>', 'page size', '50')
     .option('--after <id>', 'the page after this delivery id')
+    .option(...STORE_OPTION)
     .action(lazy(() => import('./commands/deliveries.js'), 'list'));
   deliveries
     .command('show')
     .description('one delivery with every attempt, its requests and answers')
     .argument('<id>', 'delivery id')
+    .option(...STORE_OPTION)
     .action(lazy(() => import('./commands/deliveries.js'), 'show'));
   deliveries
     .command('retry')
@@ -125,6 +133,7 @@ export function buildProgram(): Command {
     .option('--destination <name>', 'only this destination')
     .option('--type <type>', 'only this event type')
     .option('--since <when>', 'created since a duration ago or an ISO date')
+    .option(...STORE_OPTION)
     .action(lazy(() => import('./commands/deliveries.js'), 'retry'));
 
   program
@@ -134,12 +143,21 @@ export function buildProgram(): Command {
     .requiredOption('--since <when>', 'events received since a duration ago (7d) or an ISO date')
     .option('--type <type>', 'only this event type')
     .option('--dry-run', 'show how many events would be sent, and send nothing')
+    .option(...STORE_OPTION)
     .action(lazy(() => import('./commands/replay.js'), 'default'));
 
   program
     .command('status')
     .description("the daemon's health and each destination's recent figures")
+    .option(...STORE_OPTION)
     .action(lazy(() => import('./commands/status.js'), 'default'));
+
+  const store = program.command('store').description("move the data dir's SQLite store into a shared PostgreSQL store");
+  store
+    .command('migrate')
+    .description("copy the data dir's SQLite store (events, deliveries, attempts, registrations, state) into a shared PostgreSQL store")
+    .requiredOption('--to <url>', 'the PostgreSQL store: postgres://user@host:port/db')
+    .action(lazy(() => import('./commands/store-migrate.js'), 'default'));
 
   program
     .command('configure')

@@ -1,6 +1,6 @@
 import type { Attempt, AttemptFilter, Delivery, DeliveryFilter, DeliveryState } from '../store/types.js';
 import type { GlobalOptions } from './output.js';
-import { allDestinations, findDaemon, loadCliConfig, openStore } from './context.js';
+import { allDestinations, findDaemon, loadCliConfig, openConfiguredStore } from './context.js';
 import { UsageError } from './errors.js';
 
 export interface RetryQuery {
@@ -91,10 +91,10 @@ async function daemonLog(url: string, token: string | undefined): Promise<Delive
   };
 }
 
-async function storeLog(globals: GlobalOptions): Promise<DeliveryLog> {
+async function storeLog(globals: GlobalOptions, storeFlag: string | undefined): Promise<DeliveryLog> {
   const { parseSince } = await import('../config/duration.js');
   const ctx = await loadCliConfig(globals);
-  const store = openStore(ctx.dataDir);
+  const { store, where } = await openConfiguredStore(ctx, storeFlag);
   const since = (text: string | undefined) => {
     if (text === undefined) return undefined;
     const at = parseSince(text);
@@ -102,7 +102,7 @@ async function storeLog(globals: GlobalOptions): Promise<DeliveryLog> {
     return at;
   };
   return {
-    where: ctx.dataDir,
+    where,
     attempts: (f) => store.listAttempts({ ...f, since: since(f.sinceText) ?? f.since }),
     async deliveries(f) {
       const limit = f.limit ?? 100;
@@ -125,20 +125,19 @@ async function storeLog(globals: GlobalOptions): Promise<DeliveryLog> {
       return store.backfill(destination, { since: since(o.since)!, type: o.type, dryRun: o.dryRun });
     },
     async follow(f, onAttempt, signal) {
-      let afterId = (await store.listAttempts({ ...f, limit: 1 })).at(-1)?.id ?? 0;
-      while (!signal.aborted) {
-        for (const a of await store.listAttempts({ ...f, afterId, limit: 1000 })) {
-          afterId = a.id;
-          onAttempt(a);
-        }
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      const { followAttemptLog } = await import('./attempt-follow.js');
+      const newest = (await store.listAttempts({ ...f, limit: 1 })).at(-1)?.id ?? 0;
+      await followAttemptLog(store, f, newest, onAttempt, signal);
     },
     close: () => store.close(),
   };
 }
 
-export async function openDeliveryLog(globals: GlobalOptions): Promise<DeliveryLog> {
+/**
+ * The daemon's API when one is named or runs on this data dir; else the store that daemon would
+ * use: `--store`, VIDHOOK_STORE or `store:` (a shared PostgreSQL), or SQLite in the data dir.
+ */
+export async function openDeliveryLog(globals: GlobalOptions, storeFlag?: string): Promise<DeliveryLog> {
   const daemon = await findDaemon(globals, (await loadCliConfig(globals)).config);
-  return daemon ? daemonLog(daemon.url, daemon.token) : storeLog(globals);
+  return daemon ? daemonLog(daemon.url, daemon.token) : storeLog(globals, storeFlag);
 }

@@ -20,11 +20,12 @@ interface ListOptions {
   since?: string;
   limit?: string;
   after?: string;
+  store?: string;
 }
 
 export async function list(_: string[], options: ListOptions, globals: GlobalOptions): Promise<void> {
   const out = new Output(globals);
-  const log = await openDeliveryLog(globals);
+  const log = await openDeliveryLog(globals, options.store);
   try {
     const limit = options.limit ? Number(options.limit) : 50;
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${options.limit}: expected a positive count`);
@@ -47,9 +48,9 @@ export async function list(_: string[], options: ListOptions, globals: GlobalOpt
   }
 }
 
-export async function show([id]: string[], _: unknown, globals: GlobalOptions): Promise<void> {
+export async function show([id]: string[], options: { store?: string }, globals: GlobalOptions): Promise<void> {
   const out = new Output(globals);
-  const log = await openDeliveryLog(globals);
+  const log = await openDeliveryLog(globals, options.store);
   try {
     const found = await log.delivery(id);
     // Exit 2, as `destinations show <unknown>`: the id given is what to fix.
@@ -83,6 +84,7 @@ interface RetryOptions {
   destination?: string;
   type?: string;
   since?: string;
+  store?: string;
 }
 
 export async function retry(ids: string[], options: RetryOptions, globals: GlobalOptions): Promise<void> {
@@ -90,7 +92,7 @@ export async function retry(ids: string[], options: RetryOptions, globals: Globa
   if (ids.length === 0 && !options.status && !options.destination && !options.since) {
     throw new UsageError('name delivery ids, or select with --status failed [--destination X] [--since 2d]');
   }
-  const log = await openDeliveryLog(globals);
+  const log = await openDeliveryLog(globals, options.store);
   try {
     if (ids.length === 0) out.info(`requeueing matching deliveries in ${log.where}…`);
     const count = await log.retry({

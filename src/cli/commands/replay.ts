@@ -9,12 +9,13 @@ interface ReplayOptions {
   since: string;
   type?: string;
   dryRun?: boolean;
+  store?: string;
 }
 
 export default async function replay(_: string[], options: ReplayOptions, globals: GlobalOptions): Promise<void> {
   const out = new Output(globals);
   if (!options.to || !options.since) throw new UsageError('--to <destination> and --since <duration> are required');
-  const log = await openDeliveryLog(globals);
+  const log = await openDeliveryLog(globals, options.store);
   try {
     const count = await log.backfill(options.to, { since: options.since, type: options.type, dryRun: options.dryRun === true });
     if (out.json) return out.data({ destination: options.to, events: count, dryRun: options.dryRun === true });

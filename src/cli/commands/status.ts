@@ -16,6 +16,8 @@ interface StatusReport {
     store?: { writable: boolean; error?: string };
   };
   destinations: DestinationStatus[];
+  /** Where the figures come from when no daemon answered: the data dir or the shared store. */
+  store?: string;
 }
 
 async function fromDaemon(url: string, token: string | undefined): Promise<StatusReport> {
@@ -25,12 +27,12 @@ async function fromDaemon(url: string, token: string | undefined): Promise<Statu
   return { daemon: { ...body.daemon, url, reachable: true }, destinations: body.destinations };
 }
 
-async function fromStore(globals: GlobalOptions, daemon: StatusReport['daemon']): Promise<StatusReport> {
+async function fromStore(globals: GlobalOptions, storeFlag: string | undefined, daemon: StatusReport['daemon']): Promise<StatusReport> {
   const ctx = await loadCliConfig(globals);
-  const store = await openConfiguredStore(ctx);
+  const { store, where } = await openConfiguredStore(ctx, storeFlag);
   try {
     const destinations = await destinationStatuses(store, await allDestinations(ctx, store));
-    return { daemon, destinations };
+    return { daemon, destinations, store: where };
   } finally {
     await store.close();
   }
@@ -38,7 +40,7 @@ async function fromStore(globals: GlobalOptions, daemon: StatusReport['daemon'])
 
 const ago = (iso: string | null) => (iso ? `${formatDuration(Date.now() - Date.parse(iso))} ago` : '—');
 
-export default async function status(_: string[], __: unknown, globals: GlobalOptions): Promise<number> {
+export default async function status(_: string[], options: { store?: string }, globals: GlobalOptions): Promise<number> {
   const out = new Output(globals);
   const daemon = await findDaemon(globals, (await loadCliConfig(globals)).config);
   const url = daemon?.url;
@@ -48,10 +50,10 @@ export default async function status(_: string[], __: unknown, globals: GlobalOp
       report = await fromDaemon(url, daemon.token);
     } catch (err) {
       if ((err as { code?: string }).code !== 'daemon_unreachable') throw err;
-      report = await fromStore(globals, { url, reachable: false, error: (err as Error).message });
+      report = await fromStore(globals, options.store, { url, reachable: false, error: (err as Error).message });
     }
   } else {
-    report = await fromStore(globals, { reachable: false });
+    report = await fromStore(globals, options.store, { reachable: false });
   }
   if (out.json) out.data(report);
   else {
@@ -59,7 +61,10 @@ export default async function status(_: string[], __: unknown, globals: GlobalOp
     const d = report.daemon;
     if (d.reachable) out.line(`${c.green('●')} daemon ${d.url} up ${formatDuration((d.uptimeSeconds ?? 0) * 1000)}, vidhook ${d.version}, ${d.inflight} in flight`);
     if (d.store?.writable === false) out.line(`${c.red('●')} store refuses writes: ${d.store.error}; deliveries are held until it takes writes again (free disk space)`);
-    else out.line(`${c.dim('○')} daemon ${d.url ? `${d.url} not reachable` : 'not running (start it with `vidhook serve`, or name one with --server)'}; figures from the local store`);
+    else if (!d.reachable) {
+      const daemonState = d.url ? `${d.url} not reachable` : 'not running here (start it with `vidhook serve`, or name one with --server)';
+      out.line(`${c.dim('○')} daemon ${daemonState}; figures from the store at ${report.store}`);
+    }
     const rows = report.destinations.map((x) => [
       x.name,
       c.dim(x.connector),

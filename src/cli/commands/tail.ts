@@ -10,6 +10,7 @@ interface TailOptions {
   status?: string;
   since?: string;
   lines?: string;
+  store?: string;
 }
 
 const STATUSES: Record<string, AttemptOutcome> = { ok: 'ok', retrying: 'retrying', failed: 'failed', skipped: 'skipped' };
@@ -45,7 +46,7 @@ export default async function tail(_: string[], options: TailOptions, globals: G
   if (options.status && !outcome) throw new UsageError(`--status ${options.status}: expected ok, retrying, failed or skipped`);
   const limit = options.lines ? Number(options.lines) : 20;
   if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`-n ${options.lines}: expected a count`);
-  const log = await openDeliveryLog(globals);
+  const log = await openDeliveryLog(globals, options.store);
   const filter = { destination: options.destination, type: options.type, outcome };
   const print = (a: Attempt) => (out.json ? out.record(a) : out.line(attemptLine(out, a)));
   try {
