@@ -20,7 +20,8 @@ export interface DeliveryLog {
   delivery(id: string): Promise<{ delivery: Delivery; attempts: Attempt[] } | undefined>;
   retry(query: RetryQuery): Promise<number>;
   backfill(destination: string, options: { since: string; type?: string; dryRun: boolean }): Promise<number>;
-  follow(filter: AttemptFilter, onAttempt: (a: Attempt) => void, signal: AbortSignal): Promise<void>;
+  /** New attempts until `signal` aborts; `shownUpTo` is the last attempt id already printed (the store continues from it). */
+  follow(filter: AttemptFilter, onAttempt: (a: Attempt) => void, signal: AbortSignal, shownUpTo?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -124,10 +125,10 @@ async function storeLog(globals: GlobalOptions, storeFlag: string | undefined): 
       }
       return store.backfill(destination, { since: since(o.since)!, type: o.type, dryRun: o.dryRun });
     },
-    async follow(f, onAttempt, signal) {
+    async follow(f, onAttempt, signal, shownUpTo) {
       const { followAttemptLog } = await import('./attempt-follow.js');
-      const newest = (await store.listAttempts({ ...f, limit: 1 })).at(-1)?.id ?? 0;
-      await followAttemptLog(store, f, newest, onAttempt, signal);
+      const from = shownUpTo ?? (await store.listAttempts({ ...f, limit: 1 })).at(-1)?.id ?? 0;
+      await followAttemptLog(store, f, from, onAttempt, signal);
     },
     close: () => store.close(),
   };

@@ -50,14 +50,20 @@ export default async function tail(_: string[], options: TailOptions, globals: G
   const filter = { destination: options.destination, type: options.type, outcome };
   const print = (a: Attempt) => (out.json ? out.record(a) : out.line(attemptLine(out, a)));
   try {
-    if (limit > 0) for (const a of await log.attempts({ ...filter, limit, sinceText: options.since })) print(a);
+    let shownUpTo: number | undefined;
+    if (limit > 0) {
+      for (const a of await log.attempts({ ...filter, limit, sinceText: options.since })) {
+        print(a);
+        shownUpTo = a.id;
+      }
+    }
     if (!options.follow) return;
     out.info(`following attempts from ${log.where} — Ctrl-C to stop`);
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    await log.follow(filter, print, controller.signal);
+    await log.follow(filter, print, controller.signal, shownUpTo);
   } finally {
     await log.close();
   }
