@@ -36,7 +36,6 @@ export interface ConfiguredStore {
   store: Store;
   /** The data dir, or the PostgreSQL URL with its password masked. */
   where: string;
-  shared: boolean;
 }
 
 /**
@@ -45,10 +44,10 @@ export interface ConfiguredStore {
  */
 export async function openConfiguredStore(ctx: CliContext, flag?: string): Promise<ConfiguredStore> {
   const url = storeUrl(flag, ctx.config.project.store);
-  if (!url) return { store: openStore(ctx.dataDir), where: ctx.dataDir, shared: false };
+  if (!url) return { store: openStore(ctx.dataDir), where: ctx.dataDir };
   const [{ PostgresStore }, { redactUrl }] = await Promise.all([import('../store/postgres.js'), import('../store/store-url.js')]);
   // A command makes a few queries at a time: two connections are plenty.
-  return { store: await PostgresStore.open(url, { max: 2 }), where: redactUrl(url), shared: true };
+  return { store: await PostgresStore.open(url, { max: 2 }), where: redactUrl(url) };
 }
 
 /** Every destination: user store, project file, and the runtime registrations kept in the store. */
