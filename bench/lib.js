@@ -11,13 +11,13 @@ export function tempDir(name) {
   return mkdtempSync(join(tmpdir(), `vidhook-bench-${name}-`));
 }
 
-/** Starts `vidhook serve` with a config; resolves once it listens. */
-export function startDaemon(dir, config) {
+/** Starts `vidhook serve` with a config (and `args`, e.g. `--store <url>`); resolves once it listens. */
+export function startDaemon(dir, config, { args = [] } = {}) {
   writeFileSync(join(dir, 'vidhook.config.json'), JSON.stringify(config));
   // BENCH_NODE_ARGS passes flags to the daemon's node, e.g. "--cpu-prof" or "--trace-gc"; BENCH_DAEMON_LOG
   // names a file for the daemon's standard output (where --trace-gc writes).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--quiet'], {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--port', '0', '--quiet', ...args], {
     cwd: dir,
     env: { ...process.env, VIDHOOK_DATA_DIR: join(dir, 'data'), VIDHOOK_CONFIG_DIR: join(dir, 'user'), NO_COLOR: '1' },
     stdio: ['ignore', process.env.BENCH_DAEMON_LOG ? openSync(process.env.BENCH_DAEMON_LOG, 'w') : 'ignore', 'pipe'],
@@ -70,6 +70,16 @@ export async function startReceiverProcess(count) {
       const reply = next('until');
       child.send({ kind: 'until', total });
       return (await reply).lastAt;
+    },
+    /** From now on, note each request's webhook-id (the event id) and when it came. */
+    record() {
+      child.send({ kind: 'record' });
+    },
+    /** What was noted since `record()`: [webhook-id, arrival (wallClockMs)] per request. */
+    async arrivals() {
+      const reply = next('arrivals');
+      child.send({ kind: 'arrivals' });
+      return (await reply).arrivals;
     },
     /** The first request they had: its body (text) and headers, but those undici writes itself. */
     async firstRequest() {

@@ -1,6 +1,7 @@
 // Local receivers in a process of their own (bench/lib.js `startReceiverProcess`). On the bench's
 // thread they would take CPU from the bare loop they are measured against, and flatter the ratio.
-// Spoken to over IPC: `until` (answered once so many requests have come), `first` (the first request).
+// Spoken to over IPC: `until` (answered once so many requests have come), `first` (the first request),
+// `record` (note each request's webhook-id and arrival from now on) and `arrivals` (hand them over).
 import { createServer } from 'node:http';
 
 /** Headers undici writes itself; the rest of a captured request can be sent again as it was. */
@@ -13,10 +14,13 @@ let total = 0;
 let lastAt = 0;
 let first;
 let waiting;
+/** [webhook-id, arrival] of each request while recording: the latency bench joins them with its send log. */
+let arrivals;
 
 function answered(req, body) {
   total++;
   lastAt = now();
+  arrivals?.push([req.headers['webhook-id'], lastAt]);
   first ??= { body: body.toString(), headers: Object.fromEntries(Object.entries(req.headers).filter(([name]) => !TRANSPORT_HEADERS.has(name))) };
   if (waiting && total >= waiting) {
     waiting = undefined;
@@ -44,6 +48,11 @@ process.on('message', (m) => {
     else waiting = m.total;
   } else if (m.kind === 'first') {
     process.send({ kind: 'first', request: first });
+  } else if (m.kind === 'record') {
+    arrivals = [];
+  } else if (m.kind === 'arrivals') {
+    process.send({ kind: 'arrivals', arrivals: arrivals ?? [] });
+    arrivals = undefined;
   }
 });
 // The bench's end is this process's end.
