@@ -14,15 +14,15 @@ import { Pool } from 'undici';
 import { startDaemon, stopDaemon, tempDir, startReceiverProcess, sampleEvent, cpuMs, wallClockMs, percentile, fmt } from './lib.js';
 
 export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-/** The issue's budget, with 3 daemons: deliveries/s end to end, and p99 accepted → delivered at RATE events/s. */
-export const PG_BUDGET = { daemons: 3, deliveriesPerSec: 2000, p99Ms: 1000 };
+const RATE = Number(process.env.BENCH_PG_RATE ?? 500);
+/** The issue's budget, with 3 daemons: deliveries/s end to end, and p99 accepted → delivered at `rate` events/s. */
+export const PG_BUDGET = { daemons: 3, deliveriesPerSec: 2000, p99Ms: 1000, rate: RATE };
 
 const DESTINATIONS = 4;
 const BATCH = 500;
 /** Requests each daemon has in flight while the backlog is posted: enough to keep it busy, not to queue deep. */
 const POSTERS_PER_DAEMON = 2;
 const BACKLOG_EVENTS = Number(process.env.BENCH_PG_EVENTS ?? 10_000);
-const RATE = Number(process.env.BENCH_PG_RATE ?? 500);
 const RATE_SECONDS = Number(process.env.BENCH_PG_SECONDS ?? 10);
 const WARM_UP_EVENTS = 1000;
 /** The generator keeps up when it sends at least this share of the rate asked, none of it late by more than LATE_MS at p99. */
@@ -339,15 +339,21 @@ async function benchSetup({ daemons, sqlite = false }, adminUrl) {
 /** Every setup in turn: SQLite with one daemon, then PostgreSQL with 1, 2 and 3. */
 export async function benchPostgres(adminUrl = POSTGRES_URL) {
   const counts = (process.env.BENCH_PG_DAEMONS ?? '1,2,3').split(',').map(Number);
-  const setups = [{ daemons: 1, sqlite: true }, ...counts.map((daemons) => ({ daemons }))];
+  // BENCH_PG_SQLITE=0 leaves out the SQLite daemon (when profiling the PostgreSQL setups alone).
+  const sqlite = process.env.BENCH_PG_SQLITE === '0' ? [] : [{ daemons: 1, sqlite: true }];
+  const setups = [...sqlite, ...counts.map((daemons) => ({ daemons }))];
   const results = [];
   for (const s of setups) results.push(await benchSetup(s, adminUrl));
   return results;
 }
 
-/** Whether the budget holds: with 3 daemons on PostgreSQL, both the backlog's and the steady load's deliveries/s, and the p99. */
+/**
+ * Whether the budget holds: the backlog delivered at ≥ 2,000/s end to end, and the steady load both
+ * kept up with (its tail may trail the offered rate by a few %) and delivered with p99 ≤ 1 s.
+ */
 export function meetsBudget(r) {
-  return r.throughput.deliveriesPerSec >= PG_BUDGET.deliveriesPerSec && r.latency.deliveriesPerSec >= Math.min(PG_BUDGET.deliveriesPerSec, RATE * DESTINATIONS * 0.97) && r.latency.p99 <= PG_BUDGET.p99Ms;
+  const keptUp = r.latency.deliveriesPerSec >= RATE * DESTINATIONS * KEEPS_UP_SHARE;
+  return r.throughput.deliveriesPerSec >= PG_BUDGET.deliveriesPerSec && keptUp && r.latency.p99 <= PG_BUDGET.p99Ms;
 }
 
 const load = ([a, b]) => `load ${fmt(a, 1)}→${fmt(b, 1)}`;
