@@ -122,6 +122,19 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL store', () 
     await stop();
   });
 
+  it('accepts a batch of new events, their deliveries and the wake-up in one round trip to the database', async () => {
+    const queries = vi.spyOn(stores[0].pool, 'query');
+    const connects = vi.spyOn(stores[0].pool, 'connect');
+    const accepted = await stores[0].addEvents([
+      { event: event('evt_1'), destinations: ['a', 'b'] },
+      { event: event('evt_2'), destinations: ['a'] },
+    ]);
+    expect(accepted.map((a) => a.deliveries)).toEqual([2, 1]);
+    // One statement on one connection (the pool's query takes it): no transaction of several statements.
+    expect(queries).toHaveBeenCalledTimes(1);
+    expect(connects).toHaveBeenCalledTimes(1);
+  });
+
   it("sets a lease's expiry on the database's clock", async () => {
     await stores[0].addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
     const leased = await stores[0].leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });

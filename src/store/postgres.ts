@@ -217,45 +217,58 @@ export class PostgresStore implements Store {
     );
   }
 
+  /**
+   * One statement, so one round trip and its own commit: the events, the deliveries of those that are
+   * new, and the NOTIFY of their destinations (sent at the commit). Only duplicates take a second
+   * round trip, for the deliveries they already have.
+   */
   private async insertEvents(batch: IngestBatch): Promise<AcceptedEvent[]> {
     if (batch.length === 0) return [];
-    return this.transaction(async (client) => {
-      const { rows: [{ now }] } = await client.query(`SELECT ${DB_NOW} AS now`);
-      const inserted = new Set(
-        (await client.query(
-          `INSERT INTO events (id, type, timestamp, received_at, body)
-           SELECT id, type, ts, $4, body FROM unnest($1::text[], $2::text[], $3::text[], $5::text[]) WITH ORDINALITY AS t(id, type, ts, body, n)
-           ORDER BY n
-           ON CONFLICT (id) DO NOTHING RETURNING id`,
-          [batch.map((b) => b.event.id), batch.map((b) => b.event.type), batch.map((b) => b.event.timestamp), now, batch.map((b) => JSON.stringify(b.event))],
-        )).rows.map((r) => r.id as string),
-      );
-      const created = new Set<string>();
-      const deliveries: Array<[string, string, string, string]> = [];
-      const accepted = batch.map(({ event, destinations }) => {
-        if (!inserted.has(event.id) || created.has(event.id)) return { id: event.id, deliveries: -1, duplicate: true };
-        created.add(event.id);
-        for (const destination of destinations) deliveries.push([newId('dlv', Date.now()), event.id, event.type, destination]);
-        return { id: event.id, deliveries: destinations.length, duplicate: false };
-      });
-      if (deliveries.length > 0) {
-        await client.query(
-          `INSERT INTO deliveries (id, event_id, event_type, destination, state, next_at, created_at, updated_at)
-           SELECT id, event_id, event_type, destination, 'pending', $5, $5, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(id, event_id, event_type, destination)`,
-          [deliveries.map((d) => d[0]), deliveries.map((d) => d[1]), deliveries.map((d) => d[2]), deliveries.map((d) => d[3]), now],
-        );
-        await client.query('SELECT pg_notify($1, $2)', [NEW_WORK_CHANNEL, [...new Set(deliveries.map((d) => d[3]))].join('\n')]);
-      }
-      const duplicates = accepted.filter((a) => a.duplicate).map((a) => a.id);
-      if (duplicates.length > 0) {
-        const counts = new Map(
-          (await client.query('SELECT event_id, count(*)::integer AS n FROM deliveries WHERE event_id = ANY($1) GROUP BY event_id', [duplicates]))
-            .rows.map((r) => [r.event_id as string, r.n as number]),
-        );
-        for (const a of accepted) if (a.duplicate) a.deliveries = counts.get(a.id) ?? 0;
-      }
-      return accepted;
+    // Deliveries for the first of equal ids in the batch only; the statement keeps those whose event it inserted.
+    const deliveries: Array<[string, string, string, string]> = [];
+    const first = new Set<string>();
+    for (const { event, destinations } of batch) {
+      if (first.has(event.id)) continue;
+      first.add(event.id);
+      for (const destination of destinations) deliveries.push([newId('dlv', Date.now()), event.id, event.type, destination]);
+    }
+    const { rows: [{ inserted }] } = await this.query(
+      `WITH clock AS (SELECT ${DB_NOW} AS now),
+       inserted AS (
+         INSERT INTO events (id, type, timestamp, received_at, body)
+         SELECT t.id, t.type, t.ts, clock.now, t.body
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(id, type, ts, body, n), clock
+         ORDER BY t.n
+         ON CONFLICT (id) DO NOTHING RETURNING id
+       ), created AS (
+         INSERT INTO deliveries (id, event_id, event_type, destination, state, next_at, created_at, updated_at)
+         SELECT d.id, d.event_id, d.event_type, d.destination, 'pending', clock.now, clock.now, clock.now
+         FROM unnest($5::text[], $6::text[], $7::text[], $8::text[]) AS d(id, event_id, event_type, destination), clock
+         WHERE d.event_id IN (SELECT id FROM inserted)
+         RETURNING destination
+       ), announced AS (
+         SELECT pg_notify($9, string_agg(DISTINCT destination, E'\n')) FROM created HAVING count(*) > 0
+       )
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM inserted) AS inserted, (SELECT count(*) FROM announced) AS announced`,
+      [batch.map((b) => b.event.id), batch.map((b) => b.event.type), batch.map((b) => b.event.timestamp), batch.map((b) => JSON.stringify(b.event)),
+        deliveries.map((d) => d[0]), deliveries.map((d) => d[1]), deliveries.map((d) => d[2]), deliveries.map((d) => d[3]), NEW_WORK_CHANNEL],
+    );
+    const insertedIds = new Set(inserted as string[]);
+    const created = new Set<string>();
+    const accepted = batch.map(({ event, destinations }) => {
+      if (!insertedIds.has(event.id) || created.has(event.id)) return { id: event.id, deliveries: -1, duplicate: true };
+      created.add(event.id);
+      return { id: event.id, deliveries: destinations.length, duplicate: false };
     });
+    const duplicates = accepted.filter((a) => a.duplicate).map((a) => a.id);
+    if (duplicates.length > 0) {
+      const counts = new Map(
+        (await this.rows('SELECT event_id, count(*)::integer AS n FROM deliveries WHERE event_id = ANY($1) GROUP BY event_id', [duplicates]))
+          .map((r) => [r.event_id as string, r.n as number]),
+      );
+      for (const a of accepted) if (a.duplicate) a.deliveries = counts.get(a.id) ?? 0;
+    }
+    return accepted;
   }
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
