@@ -120,7 +120,7 @@ async function dbCounters(client, dbName) {
   try {
     const { rows } = await client.query(
       `SELECT queryid::text AS id, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query, calls, total_exec_time AS ms
-       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)`,
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) AND query NOT LIKE '%pg_stat%'`,
       [dbName],
     );
     statements = new Map(rows.map((r) => [r.id, r]));
@@ -134,14 +134,15 @@ function counterDelta(before, after, deliveries) {
   const per = (k) => (after[k] - before[k]) / deliveries;
   const result = { xacts: per('xacts'), inserted: per('inserted'), updated: per('updated'), deleted: per('deleted'), fetched: per('fetched') };
   if (before.statements && after.statements) {
-    result.statements = [...after.statements.values()]
+    const statements = [...after.statements.values()]
       .map((s) => {
         const b = before.statements.get(s.id);
         return { query: s.query, calls: (s.calls - (b?.calls ?? 0)) / deliveries, ms: s.ms - (b?.ms ?? 0) };
       })
-      .filter((s) => s.calls > 0)
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 8);
+      .filter((s) => s.calls > 0);
+    // Each statement is a round trip (BEGIN and COMMIT too, counted where track_utility is on).
+    result.roundTrips = statements.reduce((n, s) => n + s.calls, 0);
+    result.statements = statements.sort((a, b) => b.ms - a.ms).slice(0, 5);
   }
   return result;
 }
@@ -369,6 +370,7 @@ function countersLine(c) {
   if (!c) return '';
   let line = `\n         per delivery: ${fmt(c.xacts, 2)} transactions, rows ${fmt(c.inserted, 2)} inserted, ${fmt(c.updated, 2)} updated, ${fmt(c.fetched, 1)} fetched`;
   if (c.statements) {
+    line += `; ${fmt(c.roundTrips, 2)} statements (round trips), the costliest:`;
     for (const s of c.statements) line += `\n           ${fmt(s.calls, 3)} calls/delivery, ${fmt(s.ms)} ms in all: ${s.query}`;
   }
   return line;
