@@ -135,6 +135,27 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL store', () 
     expect(connects).toHaveBeenCalledTimes(1);
   });
 
+  it('gathers the settlements made while a settle statement is on its way into the next one', async () => {
+    const store = stores[0];
+    await store.addEvents(Array.from({ length: 4 }, (_, i) => ({ event: event(`evt_${i}`), destinations: ['a'] })));
+    const leased = await store.leaseDue('a', { now: Date.now(), limit: 4, leaseMs: 60_000 });
+    // The first statement is held on its way until the other three were made, each in a turn of its own.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const query = store.pool.query.bind(store.pool) as (...args: unknown[]) => Promise<unknown>;
+    const queries = vi.spyOn(store.pool, 'query').mockImplementationOnce(((...args: unknown[]) => held.then(() => query(...args))) as never);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const settled = [store.settle(leased[0], { state: 'succeeded' })];
+    for (const lease of leased.slice(1)) {
+      await turn();
+      settled.push(store.settle(lease, { state: 'succeeded' }));
+    }
+    await turn();
+    release();
+    expect(await Promise.all(settled)).toEqual([true, true, true, true]);
+    expect(queries).toHaveBeenCalledTimes(2);
+  });
+
   it("sets a lease's expiry on the database's clock", async () => {
     await stores[0].addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
     const leased = await stores[0].leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });

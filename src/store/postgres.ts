@@ -415,10 +415,14 @@ export class PostgresStore implements Store {
   }
 
   private settleQueue: Array<{ item: SettleItem; resolve: (settled: boolean) => void; reject: (e: unknown) => void }> = [];
+  /** Whether a settle statement is on its way: settlements arriving meanwhile go in the next one. */
+  private settling = false;
 
   /**
-   * Settlements within one turn of the event loop go to the database as one statement: the
-   * fenced update and the attempts' insert together, one round trip and one commit for all.
+   * Settlements go to the database as one statement: the fenced update and the attempts' insert
+   * together, one round trip and one commit for all. One statement at a time, so that under load
+   * the settlements made while one is on its way gather into the next rather than each turn's few
+   * taking a round trip (and a plan, and a commit) of their own.
    */
   settle(delivery: Pick<LeasedDelivery, 'id' | 'leaseToken'>, settlement: Settlement, attempt?: NewAttempt): Promise<boolean> {
     const count = Number.parseInt(delivery.leaseToken, 16);
@@ -435,20 +439,26 @@ export class PostgresStore implements Store {
     };
     return new Promise((resolve, reject) => {
       this.settleQueue.push({ item, resolve, reject });
-      if (this.settleQueue.length === 1) setImmediate(() => this.flushSettlements());
+      if (this.settleQueue.length === 1 && !this.settling) setImmediate(() => this.flushSettlements());
     });
   }
 
   private flushSettlements(): void {
     const waiting = this.settleQueue.splice(0);
+    if (waiting.length === 0) return;
+    this.settling = true;
     // One row per delivery per statement: a second settlement of the same lease finds it settled.
     const first = new Map<string, number>();
     waiting.forEach((w, i) => first.has(w.item.id) || first.set(w.item.id, i));
     const items = [...first.values()].map((i) => waiting[i].item);
+    const next = () => {
+      this.settling = false;
+      this.flushSettlements();
+    };
     this.track(this.settleItems(items)).then(
       (settled) => waiting.forEach((w, i) => w.resolve(first.get(w.item.id) === i && settled.has(w.item.id))),
       (err) => waiting.forEach((w) => w.reject(err)),
-    );
+    ).then(next);
   }
 
   private async settleItems(items: SettleItem[]): Promise<Set<string>> {
@@ -711,7 +721,8 @@ export class PostgresStore implements Store {
     this.open = false;
     // Work queued for this turn is sent, and what is on its way is answered, before the pool ends.
     await new Promise((resolve) => setImmediate(resolve));
-    await Promise.allSettled([...this.flushing]);
+    // A settle statement ending may start the next with what gathered meanwhile: wait for that too.
+    while (this.flushing.size > 0 || this.settling) await Promise.allSettled([...this.flushing]);
     await this.listener?.end().catch(() => {});
     await this.pool.end();
   }
