@@ -4,8 +4,8 @@
 //   throughput: a backlog posted in batches across the daemons as fast as they accept them;
 //   latency:    a steady 500 events/s (2,000 deliveries/s) spread over the daemons, one event a request.
 // Beside each figure: the CPU per delivery of the daemons, the database's backends, the receivers and
-// the load generator, PostgreSQL's transactions and row writes per delivery, and the load average
-// (the machine may be shared).
+// the load generator, PostgreSQL's transactions and row writes per delivery (and its statements, where
+// the server loads pg_stat_statements), and the load average (the machine may be shared).
 import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -349,12 +349,12 @@ export async function benchPostgres(adminUrl = POSTGRES_URL) {
 }
 
 /**
- * Whether the budget holds: the backlog delivered at ≥ 2,000/s end to end, and the steady load both
- * kept up with (its tail may trail the offered rate by a few %) and delivered with p99 ≤ 1 s.
+ * Whether the budget holds: the backlog delivered at ≥ 2,000/s end to end, and at the steady rate a
+ * p99 from accepted to delivered ≤ 1 s, with a generator that kept up (else the rate was not offered).
+ * The steady phase's deliveries/s is not judged: its window includes the last deliveries' latency.
  */
 export function meetsBudget(r) {
-  const keptUp = r.latency.deliveriesPerSec >= RATE * DESTINATIONS * KEEPS_UP_SHARE;
-  return r.throughput.deliveriesPerSec >= PG_BUDGET.deliveriesPerSec && keptUp && r.latency.p99 <= PG_BUDGET.p99Ms;
+  return r.throughput.deliveriesPerSec >= PG_BUDGET.deliveriesPerSec && r.latency.keptUp && r.latency.p99 <= PG_BUDGET.p99Ms;
 }
 
 const load = ([a, b]) => `load ${fmt(a, 1)}→${fmt(b, 1)}`;
