@@ -99,6 +99,26 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
     expect(await store.getDelivery(lease.id)).toMatchObject({ state: 'in_flight', nextAt: lease.nextAt, lastError: 'HTTP 503' });
   });
 
+  it('keeps counting attempts across a manual retry, and leases it with where the new round starts', async () => {
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    for (const state of ['retrying', 'failed'] as const) {
+      const [lease] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });
+      expect(lease.attemptsBeforeRequeue).toBe(0);
+      expect(lease.requeuedAt).toBeUndefined();
+      await store.settle(lease, { state, nextAt: 0, error: 'HTTP 500' });
+    }
+    const before = Date.now();
+    const [requeued] = await store.requeue({ status: 'failed' });
+    expect(requeued).toMatchObject({ state: 'pending', attempts: 2 });
+    expect(requeued.lastError).toBeUndefined();
+
+    const [lease] = await store.leaseDue('a', { now: Date.now() + 1_000, limit: 1, leaseMs: 60_000 });
+    expect(lease).toMatchObject({ attempts: 2, attemptsBeforeRequeue: 2 });
+    expect(lease.requeuedAt).toBeGreaterThanOrEqual(before - (kind.exactClock ? 0 : 1_000));
+    await store.settle(lease, { state: 'failed', error: 'HTTP 500' });
+    expect(await store.getDelivery(lease.id)).toMatchObject({ state: 'failed', attempts: 3 });
+  });
+
   it('prunes old settled events and attempts, never unfinished work', async () => {
     await store.addEvents([{ event: event('evt_done'), destinations: ['a'] }, { event: event('evt_open'), destinations: ['b'] }]);
     const [lease] = await store.leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });

@@ -283,7 +283,14 @@ export class Dispatcher {
       result = attemptResultOf(err);
     }
     const now = this.clock.now();
-    const { settlement, effects } = settleAttempt({ result, policy: lane.retryPolicy, attempt: number, ageMs: now - delivery.createdAt, now });
+    // A manual retry starts the retry schedule and its deadline afresh; the numbering goes on.
+    const { settlement, effects } = settleAttempt({
+      result,
+      policy: lane.retryPolicy,
+      attempt: number - delivery.attemptsBeforeRequeue,
+      ageMs: now - (delivery.requeuedAt ?? delivery.createdAt),
+      now,
+    });
     await this.apply(lane, effects);
 
     lane.latencyMs = lane.latencyMs * 0.8 + (now - startedAt) * 0.2;

@@ -262,7 +262,7 @@ export class Lane {
   }
 
   private release(delivery: LeasedDelivery): Promise<boolean> {
-    const state = delivery.attempts === 0 ? 'pending' : 'retrying';
+    const state = delivery.attempts === delivery.attemptsBeforeRequeue ? 'pending' : 'retrying';
     return this.dispatcher.store.settle(delivery, { state, nextAt: this.dispatcher.clock.now(), countsAsAttempt: false });
   }
 }

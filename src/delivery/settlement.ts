@@ -38,9 +38,9 @@ export interface SettlementDecision {
 export interface AttemptFacts {
   result: AttemptResult;
   policy: RetryPolicy;
-  /** This attempt's number, 1 for the first. */
+  /** This attempt's number in its round, 1 for the first (a manual retry starts a new round). */
   attempt: number;
-  /** How long ago the delivery was created. */
+  /** How long ago the delivery was created, or last retried by hand. */
   ageMs: number;
   now: number;
   /** The retry jitter's source. */

@@ -2,7 +2,17 @@ import { StoredEnvelope } from '../events/stored-envelope.js';
 import type { LeasedDelivery } from './types.js';
 
 /** One leased row: the delivery's own fields, its event still in its stored JSON text. */
-export type LeaseRow = [id: string, eventId: string, eventType: string, attempts: number, createdAt: number, lastError: string | null, body: string];
+export type LeaseRow = [
+  id: string,
+  eventId: string,
+  eventType: string,
+  attempts: number,
+  attemptsBeforeRequeue: number,
+  requeuedAt: number | null,
+  createdAt: number,
+  lastError: string | null,
+  body: string,
+];
 
 /** A lease as the store hands it over: what its rows share, once, then one array per row. */
 export interface LeaseBatch {
@@ -26,6 +36,8 @@ export class Lease implements LeasedDelivery {
   readonly destination: string;
   readonly state = 'in_flight';
   readonly attempts: number;
+  readonly attemptsBeforeRequeue: number;
+  readonly requeuedAt?: number;
   /** When the lease lapses; renewed while the delivery is held. */
   nextAt: number;
   readonly createdAt: number;
@@ -35,12 +47,14 @@ export class Lease implements LeasedDelivery {
   private readonly body: string;
   private stored?: StoredEnvelope;
 
-  constructor(batch: LeaseBatch, [id, eventId, eventType, attempts, createdAt, lastError, body]: LeaseRow) {
+  constructor(batch: LeaseBatch, [id, eventId, eventType, attempts, attemptsBeforeRequeue, requeuedAt, createdAt, lastError, body]: LeaseRow) {
     this.id = id;
     this.eventId = eventId;
     this.eventType = eventType;
     this.destination = batch.destination;
     this.attempts = attempts;
+    this.attemptsBeforeRequeue = attemptsBeforeRequeue;
+    if (requeuedAt !== null) this.requeuedAt = requeuedAt;
     this.nextAt = batch.until;
     this.createdAt = createdAt;
     this.updatedAt = batch.leasedAt;

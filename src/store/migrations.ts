@@ -103,4 +103,10 @@ export const MIGRATIONS: string[] = [
     reason TEXT NOT NULL
   );
   `,
+  // A manual retry keeps numbering attempts (#1, #2, #3 across retries) but starts the retry
+  // schedule and its deadline afresh: it records the attempts made before it, and when it was made.
+  `
+  ALTER TABLE deliveries ADD COLUMN attempts_before_requeue INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE deliveries ADD COLUMN requeued_at INTEGER;
+  `,
 ];

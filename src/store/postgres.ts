@@ -349,7 +349,7 @@ export class PostgresStore implements Store {
            lease_count = d.lease_count + 1, lease_owner = $4, updated_at = clock.now
          FROM due, clock, events e
          WHERE d.id = due.id AND e.id = d.event_id
-         RETURNING d.id, d.event_id, d.event_type, d.attempts, d.created_at, d.last_error, e.body, d.lease_count, d.next_at, d.updated_at, due.due_at`,
+         RETURNING d.id, d.event_id, d.event_type, d.attempts, d.attempts_before_requeue, d.requeued_at, d.created_at, d.last_error, e.body, d.lease_count, d.next_at, d.updated_at, due.due_at`,
         params,
       )).rows as Row[];
     } catch (err) {
@@ -359,7 +359,8 @@ export class PostgresStore implements Store {
     return rows.map((r) =>
       new Lease(
         { destination, leaseToken: fencingToken(r.lease_count as number), until: r.next_at as number, leasedAt: r.updated_at as number, rows: [] },
-        [r.id as string, r.event_id as string, r.event_type as string, r.attempts as number, r.created_at as number, (r.last_error as string | null) ?? null, r.body as string],
+        [r.id as string, r.event_id as string, r.event_type as string, r.attempts as number, r.attempts_before_requeue as number,
+          (r.requeued_at as number | null) ?? null, r.created_at as number, (r.last_error as string | null) ?? null, r.body as string],
       ),
     );
   }
@@ -556,7 +557,7 @@ export class PostgresStore implements Store {
     const w = deliveryWhere({ ...filter, limit: undefined });
     w.clauses.push(`state <> 'in_flight'`);
     const rows = await this.rows(
-      `UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ${DB_NOW}, updated_at = ${DB_NOW}, last_error = NULL
+      `UPDATE deliveries SET state = 'pending', attempts_before_requeue = attempts, requeued_at = ${DB_NOW}, next_at = ${DB_NOW}, updated_at = ${DB_NOW}, last_error = NULL
        ${w.sql} RETURNING *`,
       w.params,
     );

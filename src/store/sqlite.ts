@@ -79,7 +79,7 @@ export const HOT_SQL = {
   insertDelivery: `INSERT INTO deliveries (id, event_id, event_type, destination, state, next_at, created_at, updated_at)
     VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
   // Only what a lease carries, as arrays (raw): a row object per delivery costs more than the query.
-  due: `SELECT d.rowid, d.id, d.event_id, d.event_type, d.attempts, d.created_at, d.last_error, e.body
+  due: `SELECT d.rowid, d.id, d.event_id, d.event_type, d.attempts, d.attempts_before_requeue, d.requeued_at, d.created_at, d.last_error, e.body
     FROM deliveries d JOIN events e ON e.id = d.event_id
     WHERE d.destination = ? AND ${DUE} AND d.next_at <= ? ORDER BY d.next_at LIMIT ?`,
   // Row by row on the rowid: a single UPDATE … RETURNING would stage its rows in temporary b-trees.
@@ -350,10 +350,10 @@ export class SqliteStore implements Store {
     const now = Date.now();
     const guard = `state NOT IN ('in_flight')`;
     const rows = this.statement(
-        `UPDATE deliveries SET state = 'pending', attempts = 0, next_at = ?, updated_at = ?, last_error = NULL
+        `UPDATE deliveries SET state = 'pending', attempts_before_requeue = attempts, requeued_at = ?, next_at = ?, updated_at = ?, last_error = NULL
          ${sql ? `${sql} AND ${guard}` : `WHERE ${guard}`} RETURNING *`,
       )
-      .all(now, now, ...params) as Row[];
+      .all(now, now, now, ...params) as Row[];
     return rows.map(toDelivery);
   }
 

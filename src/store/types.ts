@@ -22,6 +22,10 @@ export interface Delivery {
 export interface LeasedDelivery extends Delivery {
   leaseToken: string;
   event: Envelope;
+  /** Attempts made before the last manual retry: the retry policy counts only the ones after it. */
+  attemptsBeforeRequeue: number;
+  /** Epoch ms of the last manual retry, if any: the retry deadline counts from then. */
+  requeuedAt?: number;
 }
 
 export interface ExchangeRecord {
@@ -174,7 +178,10 @@ export interface Store extends ConsoleStore {
   listAttempts(filter: AttemptFilter): Promise<Attempt[]>;
   /** The attempts with these ids (those the log still holds), oldest first. */
   attemptsByIds(ids: number[]): Promise<Attempt[]>;
-  /** Makes failed (or any matching) deliveries due again now, with a fresh attempt budget. */
+  /**
+   * Makes failed (or any matching) deliveries due again now, with a fresh attempt budget; their
+   * attempts go on being counted (and numbered) from where they stood.
+   */
   requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]>;
   /** Creates deliveries to one destination for stored events it has none for (backfill). */
   backfill(destination: string, options: { since: number; type?: string; dryRun?: boolean }): Promise<number>;

@@ -105,6 +105,9 @@ describe('the dispatcher, on virtual time', () => {
     expect(await store.requeue({ status: 'failed' })).toHaveLength(1);
     dispatcher.wake();
     await time.until(async () => (await stateOf(store, 'evt_f1')).state === 'succeeded');
+    // The manual retry's attempt goes on from the three before it.
+    expect((await store.listAttempts({})).map((a) => a.number)).toEqual([1, 2, 3, 4]);
+    expect((await stateOf(store, 'evt_f1')).attempts).toBe(4);
   });
 
   it('pauses the whole destination for as long as a 429 asks, then sends what waited', async () => {

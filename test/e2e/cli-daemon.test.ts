@@ -134,30 +134,39 @@ describe('the CLI and a running daemon', () => {
     expect((await box.run(['deliveries', '--token', 'tok_daemon_2b7c9e41'])).exitCode).toBe(0);
   });
 
-  it('counts attempts across manual retries (#1, #2, #3) and shows no next time once settled', async () => {
+  it('counts attempts across manual retries (#1 to #4), gives each retry the whole schedule, and shows no next time once settled', async () => {
     const box = sandbox();
     cleanups.push(() => box.cleanup());
     const failing = await startReceiver(() => ({ status: 500 }));
     cleanups.push(() => failing.close());
-    box.writeConfig(`${webhook(failing.url)}retry:\n  schedule: [0s]\n`);
+    // Two attempts per round: a manual retry that did not start the schedule afresh would get one.
+    box.writeConfig(`${webhook(failing.url)}retry:\n  schedule: [0s, 0s]\n`);
     const daemon = await startDaemon(box);
     cleanups.push(() => daemon.stop());
     expect((await box.run(['emit', 'video.generated', '--sample'])).exitCode).toBe(0);
     const failed = async () => {
       const listed = JSON.parse((await box.run(['deliveries', '--status', 'failed', '--json'])).stdout);
-      return listed.deliveries[0]?.id as string | undefined;
+      return listed.deliveries[0] as { id: string; attempts: number } | undefined;
     };
-    const id = await eventually(failed);
-    for (const round of [2, 3]) {
-      expect((await box.run(['deliveries', 'retry', id])).exitCode).toBe(0);
-      await failing.waitFor(round);
-      await eventually(async () => (await failed()) === id);
-    }
+    const { id } = await eventually(async () => (await failed())?.attempts === 2 && failed());
+    expect((await box.run(['deliveries', 'retry', id])).exitCode).toBe(0);
+    await eventually(async () => (await failed())?.attempts === 4);
+    expect(failing.requests).toHaveLength(4);
+
     const shown = await box.run(['deliveries', 'show', id]);
     expect(shown.stdout).toContain('failed');
-    expect(shown.stdout).toContain('3 attempt(s)');
+    expect(shown.stdout).toContain('4 attempt(s)');
     expect(shown.stdout).not.toContain('next');
-    expect(shown.stdout.match(/#\d/g)).toEqual(['#1', '#2', '#3']);
+    expect(shown.stdout.match(/#\d/g)).toEqual(['#1', '#2', '#3', '#4']);
+    const shownJson = JSON.parse((await box.run(['deliveries', 'show', id, '--json'])).stdout);
+    expect(shownJson.attempts.map((a: { number: number }) => a.number)).toEqual([1, 2, 3, 4]);
+
+    const tail = await box.run(['tail']);
+    expect(tail.stdout.match(/#\d/g)).toEqual(['#1', '#2', '#3', '#4']);
+    const listed = await box.run(['deliveries', 'list']);
+    const row = listed.stdout.split('\n').find((l) => l.startsWith(id))!;
+    expect(row).toMatch(/\bfailed\s.*\s4\s/);
+    expect(listed.stdout).not.toMatch(/next/i);
   });
 
   it('does not suggest --allow-private-targets for a host that does not resolve', async () => {

@@ -55,15 +55,12 @@ export async function show([id]: string[], options: { store?: string }, globals:
     const found = await log.delivery(id);
     // Exit 2, as `destinations show <unknown>`: the id given is what to fix.
     if (!found) throw new UsageError(`no delivery ${id} (list them with \`vidhook deliveries\`)`, 'not_found');
-    // The store numbers attempts within a round (a manual retry starts the retry schedule again);
-    // shown, they count every attempt of the delivery: #1, #2, #3 across manual retries.
-    const attempts = found.attempts.map((a, i) => ({ ...a, number: i + 1 }));
-    if (out.json) return out.data({ ...found, attempts });
-    const d = found.delivery;
+    if (out.json) return out.data(found);
+    const { delivery: d, attempts } = found;
     const c = out.color;
     out.line(`${c.bold(d.id)}  ${d.state}  → ${d.destination}`);
     const settled = TERMINAL_STATES.includes(d.state);
-    out.line(`event ${d.eventId} (${d.eventType}), ${attempts.length} attempt(s)${settled ? '' : `, next ${new Date(d.nextAt).toISOString()}`}`);
+    out.line(`event ${d.eventId} (${d.eventType}), ${d.attempts} attempt(s)${settled ? '' : `, next ${new Date(d.nextAt).toISOString()}`}`);
     if (d.lastError) out.line(`last error: ${d.lastError}`);
     for (const a of attempts) {
       out.line();
