@@ -136,6 +136,20 @@ describe.each(STORE_KINDS)('the $name store', (kind) => {
     expect(await store.backfill('a', { since: 0 })).toBe(0);
   });
 
+  it('counts stored events per type with those a destination has no delivery for, and backfills only the types named', async () => {
+    const completed = buildEnvelope({ id: 'evt_c', type: 'video.completed', data: { video: { id: 'v', title: 't', url: 'https://v.test/v' }, user: { id: 'u' } } });
+    await store.addEvents([{ event: event('evt_1'), destinations: ['a'] }, { event: event('evt_2'), destinations: [] }, { event: completed, destinations: [] }]);
+    expect(await store.storedEventCounts('a', 0)).toEqual([
+      { type: 'session.started', events: 2, withoutDelivery: 1 },
+      { type: 'video.completed', events: 1, withoutDelivery: 1 },
+    ]);
+    expect(await store.storedEventCounts('a', Date.now() + 60_000)).toEqual([]);
+    expect(await store.backfill('a', { since: 0, types: [] })).toBe(0);
+    expect(await store.backfill('a', { since: 0, types: ['video.completed'], dryRun: true })).toBe(1);
+    expect(await store.backfill('a', { since: 0, types: ['video.completed'] })).toBe(1);
+    expect((await store.listDeliveries({ destination: 'a' })).map((d) => d.eventId).sort()).toEqual(['evt_1', 'evt_c']);
+  });
+
   it('keeps a destination disabled with its reason until it is enabled again', async () => {
     await store.setDisabled('crm', 'endpoint answered HTTP 410 Gone');
     await store.setDisabled('slack', 'disabled by ops');

@@ -1,4 +1,5 @@
 import type { Attempt, AttemptFilter, Delivery, DeliveryFilter, DeliveryState } from '../store/types.js';
+import type { ReplayOutcome } from '../delivery/replay.js';
 import type { GlobalOptions } from './output.js';
 import { allDestinations, findDaemon, loadCliConfig, openConfiguredStore } from './context.js';
 import { UsageError } from './errors.js';
@@ -12,6 +13,9 @@ export interface RetryQuery {
   since?: string;
 }
 
+/** What a replay did (or would do), with what explains it: the destination's event filter. */
+export type ReplayAnswer = ReplayOutcome & { destinationEvents: string[] };
+
 /** Where the delivery log is read from: the daemon's API when one is configured, else the local store. */
 export interface DeliveryLog {
   readonly where: string;
@@ -19,7 +23,7 @@ export interface DeliveryLog {
   deliveries(filter: DeliveryFilter & { sinceText?: string }): Promise<{ deliveries: Delivery[]; next: string | null }>;
   delivery(id: string): Promise<{ delivery: Delivery; attempts: Attempt[] } | undefined>;
   retry(query: RetryQuery): Promise<number>;
-  backfill(destination: string, options: { since: string; type?: string; dryRun: boolean }): Promise<number>;
+  backfill(destination: string, options: { since: string; type?: string; dryRun: boolean }): Promise<ReplayAnswer>;
   /** New attempts until `signal` aborts; `shownUpTo` is the last attempt id already printed (the store continues from it). */
   follow(filter: AttemptFilter, onAttempt: (a: Attempt) => void, signal: AbortSignal, shownUpTo?: number): Promise<void>;
   close(): Promise<void>;
@@ -59,7 +63,7 @@ async function daemonLog(url: string, token: string | undefined): Promise<Delive
       return (await client.request<{ retried: number }>('POST', '/api/deliveries/retry', body)).retried;
     },
     async backfill(destination, o) {
-      return (await client.request<{ events: number }>('POST', '/api/replay', { destination, since: o.since, type: o.type, dryRun: o.dryRun })).events;
+      return client.request<ReplayAnswer>('POST', '/api/replay', { destination, since: o.since, type: o.type, dryRun: o.dryRun });
     },
     async follow(f, onAttempt, signal) {
       const q = params({ destination: f.destination, type: f.type, status: f.outcome });
@@ -120,10 +124,11 @@ async function storeLog(globals: GlobalOptions, storeFlag: string | undefined): 
     },
     async backfill(destination, o) {
       const known = await allDestinations(ctx, store);
-      if (!known.some((d) => d.dest.name === destination)) {
-        throw new UsageError(`no destination named ${destination} (known: ${known.map((d) => d.dest.name).join(', ') || 'none'})`);
-      }
-      return store.backfill(destination, { since: since(o.since)!, type: o.type, dryRun: o.dryRun });
+      const dest = known.find((d) => d.dest.name === destination)?.dest;
+      if (!dest) throw new UsageError(`no destination named ${destination} (known: ${known.map((d) => d.dest.name).join(', ') || 'none'})`);
+      const { replayTo } = await import('../delivery/replay.js');
+      const outcome = await replayTo(store, dest, { since: since(o.since)!, type: o.type, dryRun: o.dryRun });
+      return { ...outcome, destinationEvents: dest.events };
     },
     async follow(f, onAttempt, signal, shownUpTo) {
       const { followAttemptLog } = await import('./attempt-follow.js');

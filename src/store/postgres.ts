@@ -9,7 +9,7 @@ import { PG_LIMITS_LOCK, PG_MIGRATIONS, PG_MIGRATION_LOCK } from './postgres-mig
 import { LATENCY_CLASS_RATIO } from './types.js';
 import type {
   AcceptedEvent, Activity, ActivityRow, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, DestinationHold, LeaseOptions, LeasedDelivery,
-  NewAttempt, RuntimeDestination, Settlement, Store, StoredEvent,
+  NewAttempt, RuntimeDestination, Settlement, Store, StoredEvent, StoredTypeCount,
 } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -565,11 +565,12 @@ export class PostgresStore implements Store {
     return rows.map(toDelivery).sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  async backfill(destination: string, { since, type, dryRun }: { since: number; type?: string; dryRun?: boolean }): Promise<number> {
+  async backfill(destination: string, { since, types, dryRun }: { since: number; types?: readonly string[]; dryRun?: boolean }): Promise<number> {
+    if (types?.length === 0) return 0;
     const w = new Where();
     w.add((p) => `received_at >= ${p}`, since);
     w.add((p) => `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.destination = ${p})`, destination);
-    if (type) w.add((p) => `type = ${p}`, type);
+    if (types) w.add((p) => `type = ANY(${p})`, types);
     if (dryRun) return ((await this.rows(`SELECT count(*)::integer AS n FROM events ${w.sql}`, w.params))[0].n as number);
     return this.transaction(async (client) => {
       const { rows } = await client.query(`SELECT id, type FROM events ${w.sql} ORDER BY received_at, seq`, w.params);
@@ -585,6 +586,16 @@ export class PostgresStore implements Store {
       await client.query('SELECT pg_notify($1, $2)', [NEW_WORK_CHANNEL, destination]);
       return rows.length;
     });
+  }
+
+  async storedEventCounts(destination: string, since: number): Promise<StoredTypeCount[]> {
+    const rows = await this.rows(
+      `SELECT type, count(*)::integer AS events,
+         count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.destination = $1))::integer AS without_delivery
+       FROM events WHERE received_at >= $2 GROUP BY type ORDER BY type`,
+      [destination, since],
+    );
+    return rows.map((r) => ({ type: r.type as string, events: r.events as number, withoutDelivery: r.without_delivery as number }));
   }
 
   async health(destinations: string[], now: number): Promise<DestinationHealth[]> {

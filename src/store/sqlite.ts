@@ -12,7 +12,7 @@ import { eventRow, type EventRow } from './event-row.js';
 import { toAttempt, toDelivery } from './row-mapping.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, DestinationHold, LeaseOptions, LeasedDelivery, NewAttempt,
-  RuntimeDestination, Settlement, Store, StoredEvent, Activity,
+  RuntimeDestination, Settlement, Store, StoredEvent, StoredTypeCount, Activity,
 } from './types.js';
 import { LATENCY_CLASS_RATIO } from './types.js';
 
@@ -357,10 +357,11 @@ export class SqliteStore implements Store {
     return rows.map(toDelivery);
   }
 
-  async backfill(destination: string, { since, type, dryRun }: { since: number; type?: string; dryRun?: boolean }): Promise<number> {
+  async backfill(destination: string, { since, types, dryRun }: { since: number; types?: readonly string[]; dryRun?: boolean }): Promise<number> {
+    if (types?.length === 0) return 0;
     const clauses = ['received_at >= ?', 'NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.destination = ?)'];
     const params: unknown[] = [since, destination];
-    if (type) { clauses.push('type = ?'); params.push(type); }
+    if (types) { clauses.push(`type IN (${types.map(() => '?').join(', ')})`); params.push(...types); }
     if (dryRun) {
       return (this.statement(`SELECT count(*) AS n FROM events ${where(clauses)}`).get(...params) as { n: number }).n;
     }
@@ -374,6 +375,15 @@ export class SqliteStore implements Store {
       for (const row of ids) insert.run(newId('dlv', now), row.id, row.type, destination, now, now, now);
       return ids.length;
     })();
+  }
+
+  async storedEventCounts(destination: string, since: number): Promise<StoredTypeCount[]> {
+    const rows = this.statement(
+      `SELECT type, count(*) AS events,
+         sum(NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.destination = ?)) AS without_delivery
+       FROM events WHERE received_at >= ? GROUP BY type ORDER BY type`,
+    ).all(destination, since) as Row[];
+    return rows.map((r) => ({ type: r.type as string, events: r.events as number, withoutDelivery: r.without_delivery as number }));
   }
 
   async health(destinations: string[], now: number): Promise<DestinationHealth[]> {

@@ -8,7 +8,7 @@ import { eventRow } from './event-row.js';
 import type { Call, Reply, StoreArgs, StoreMethod, StoreResults } from './rpc.js';
 import type {
   AcceptedEvent, Attempt, AttemptFilter, Delivery, DeliveryFilter, DestinationHealth, DestinationHold, LeaseOptions, LeasedDelivery, NewAttempt,
-  RuntimeDestination, Settlement, Store, StoredEvent, Activity,
+  RuntimeDestination, Settlement, Store, StoredEvent, StoredTypeCount, Activity,
 } from './types.js';
 
 /** The store thread's garbage is short-lived: a small young generation keeps its memory flat. */
@@ -132,8 +132,12 @@ export class ThreadedStore implements Store {
     return this.call('requeue', filter);
   }
 
-  backfill(destination: string, options: { since: number; type?: string; dryRun?: boolean }): Promise<number> {
+  backfill(destination: string, options: { since: number; types?: readonly string[]; dryRun?: boolean }): Promise<number> {
     return this.call('backfill', destination, options);
+  }
+
+  storedEventCounts(destination: string, since: number): Promise<StoredTypeCount[]> {
+    return this.call('storedEventCounts', destination, since);
   }
 
   health(destinations: string[], now: number): Promise<DestinationHealth[]> {

@@ -64,6 +64,13 @@ export interface AcceptedEvent {
   duplicate: boolean;
 }
 
+/** How many events of one type are stored, and how many of them a destination has no delivery for. */
+export interface StoredTypeCount {
+  type: string;
+  events: number;
+  withoutDelivery: number;
+}
+
 export interface StoredEvent {
   event: Envelope;
   receivedAt: number;
@@ -183,8 +190,10 @@ export interface Store extends ConsoleStore {
    * attempts go on being counted (and numbered) from where they stood.
    */
   requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]>;
-  /** Creates deliveries to one destination for stored events it has none for (backfill). */
-  backfill(destination: string, options: { since: number; type?: string; dryRun?: boolean }): Promise<number>;
+  /** Creates deliveries to one destination for stored events (of these types) it has none for (backfill). */
+  backfill(destination: string, options: { since: number; types?: readonly string[]; dryRun?: boolean }): Promise<number>;
+  /** Events received since `since`, counted per type, with how many of them have no delivery to `destination`. */
+  storedEventCounts(destination: string, since: number): Promise<StoredTypeCount[]>;
   health(destinations: string[], now: number): Promise<DestinationHealth[]>;
   countByState(): Promise<Record<string, number>>;
   prune(olderThan: number): Promise<{ events: number; attempts: number }>;

@@ -169,6 +169,24 @@ describe('the CLI and a running daemon', () => {
     expect(listed.stdout).not.toMatch(/next/i);
   });
 
+  it("replays through the daemon only the types the destination takes, and says so when that leaves nothing", async () => {
+    const box = sandbox();
+    cleanups.push(() => box.cleanup());
+    const a = await startReceiver();
+    cleanups.push(() => a.close());
+    box.writeConfig(`${webhook(a.url)}    events: [video.completed]\n`);
+    const daemon = await startDaemon(box);
+    cleanups.push(() => daemon.stop());
+    expect((await daemon.request('POST', '/api/events', { type: 'video.generated', data: { video: { id: 'v1', title: 'Teaser' }, user: { id: 'u1' } } })).status).toBe(202);
+
+    const dry = await box.run(['replay', '--to', 'partner', '--since', '1h', '--dry-run']);
+    expect(dry.exitCode).toBe(0);
+    expect(dry.stdout).toContain('partner takes none of the types stored since 1h (video.generated ×1): its events are video.completed');
+    const replayed = await box.run(['replay', '--to', 'partner', '--since', '1h', '--json']);
+    expect(JSON.parse(replayed.stdout)).toMatchObject({ events: 0, why: [{ reason: 'destination_events' }] });
+    expect((await daemon.request('GET', '/api/deliveries')).body.deliveries).toEqual([]);
+  });
+
   it('does not suggest --allow-private-targets for a host that does not resolve', async () => {
     const { daemon } = await setup();
     const unresolved = await daemon.request('POST', '/api/integrations/webhooks', { url: 'https://hooks.nowhere.invalid/in' });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
 describe('errors that say where', () => {
   let box: Sandbox;
@@ -59,12 +60,56 @@ describe('errors that say where', () => {
     expect(result.stderr).toContain('vidhook configure <connector> --events session.started');
   });
 
-  it('replay --dry-run that matches nothing says why', async () => {
-    box.writeConfig('destinations:\n  partner:\n    connector: webhook\n    url: https://partner.example/hooks\n');
-    const result = await box.run(['replay', '--to', 'partner', '--since', '2d', '--type', 'video.failed', '--dry-run']);
-    expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain('no event to replay to partner: none stored since 2d of type video.failed lacks a delivery to it');
-    expect(result.stderr).toMatch(/retention\).*Widen --since or drop --type/);
+  describe('replay --dry-run that matches nothing says why', () => {
+    let receiver: Receiver;
+    beforeEach(async () => {
+      receiver = await startReceiver();
+      box.writeConfig(`destinations:\n  partner:\n    connector: webhook\n    url: ${receiver.url}\n    events: [video.completed]\n`);
+    });
+    afterEach(() => receiver.close());
+
+    const why = async (...args: string[]) => {
+      const result = await box.run(['replay', '--to', 'partner', '--dry-run', '--json', ...args]);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const answer = JSON.parse(result.stdout);
+      expect(answer.events).toBe(0);
+      return answer.why.map((w: { reason: string }) => w.reason);
+    };
+
+    it('when nothing was received since --since, and when --since reaches past the retention', async () => {
+      expect(await why('--since', '2d')).toEqual(['none_received']);
+      expect(await why('--since', '45d')).toEqual(['retention', 'none_received']);
+      const human = await box.run(['replay', '--to', 'partner', '--since', '45d', '--dry-run']);
+      expect(human.stdout).toContain('no event to replay to partner since 45d:');
+      expect(human.stdout).toContain('the store keeps events for 30 d (retention), so --since 45d reaches back no further than that');
+    });
+
+    it("when the destination's own event filter does not take the types stored, and replays none of them", async () => {
+      expect((await box.run(['emit', 'session.started', '--sample'])).exitCode).toBe(0);
+      expect(await why('--since', '2d')).toEqual(['destination_events']);
+      const human = await box.run(['replay', '--to', 'partner', '--since', '2d', '--dry-run']);
+      expect(human.stdout).toContain('partner takes none of the types stored since 2d (session.started ×1): its events are video.completed');
+
+      const replayed = await box.run(['replay', '--to', 'partner', '--since', '2d']);
+      expect(replayed.exitCode).toBe(0);
+      expect(JSON.parse((await box.run(['deliveries', '--json'])).stdout).deliveries).toEqual([]);
+    });
+
+    it('when --type matches no stored event, and when the destination does not take that type', async () => {
+      expect((await box.run(['emit', 'session.started', '--sample'])).exitCode).toBe(0);
+      expect(await why('--since', '2d', '--type', 'video.completed')).toEqual(['type']);
+      expect(await why('--since', '2d', '--type', 'video.failed')).toEqual(['type', 'destination_events']);
+      expect(await why('--since', '2d', '--type', 'session.started')).toEqual(['destination_events']);
+      const human = await box.run(['replay', '--to', 'partner', '--since', '2d', '--type', 'video.failed', '--dry-run']);
+      expect(human.stdout).toContain('--type video.failed: no event of that type is stored since 2d (stored: session.started ×1)');
+      expect(human.stdout).toContain('partner does not take video.failed: its events are video.completed');
+    });
+
+    it('when every matching event already has a delivery to the destination', async () => {
+      expect((await box.run(['emit', 'video.completed', '--sample'])).exitCode).toBe(0);
+      expect(receiver.requests).toHaveLength(1);
+      expect(await why('--since', '2d')).toEqual(['already_delivered']);
+    });
   });
 
   it('names the data dir and the fix when emit or tail cannot open the store', async () => {

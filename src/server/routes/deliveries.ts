@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSince } from '../../config/duration.js';
+import { replayTo } from '../../delivery/replay.js';
 import {
   DELIVERY_STATES as STATES,
   type Attempt,
@@ -96,6 +97,16 @@ export const replayResultSchema = z.object({
   destination: z.string(),
   events: z.number().int().nonnegative().describe('Events queued (or that would be, on a dry run).'),
   dryRun: z.boolean(),
+  destinationEvents: z.array(z.string()).describe("The destination's event filter: only events of the types it takes are replayed."),
+  stored: z
+    .array(
+      z.object({
+        type: z.string(),
+        events: z.number().int().nonnegative().describe('Events of this type kept since `since`.'),
+        withoutDelivery: z.number().int().nonnegative().describe('Of those, how many have no delivery to the destination.'),
+      }),
+    )
+    .describe('Every event kept since `since`, per type, whatever `type` and the filter: why a replay matched what it did.'),
 });
 
 function since(value: string | null | undefined, name = 'since'): number | undefined {
@@ -235,18 +246,14 @@ export function deliveryRoutes(router: Router, ctx: DaemonContext): void {
   router.on('POST', '/api/replay', async (req, res) => {
     const body = objectBody(await readJsonBody(req, ctx.limits.maxBodyBytes));
     const destination = String(body.destination ?? '');
-    if (!ctx.destinations().some((d) => d.dest.name === destination)) {
-      throw new ApiError(400, 'invalid_request', `no destination named "${destination}"`);
-    }
+    const dest = ctx.destinations().find((d) => d.dest.name === destination)?.dest;
+    if (!dest) throw new ApiError(400, 'invalid_request', `no destination named "${destination}"`);
     const from = since(typeof body.since === 'string' ? body.since : undefined);
     if (from === undefined) throw new ApiError(400, 'invalid_request', 'since is required, e.g. "7d"');
-    const count = await ctx.store.backfill(destination, {
-      since: from,
-      type: typeof body.type === 'string' ? body.type : undefined,
-      dryRun: body.dryRun === true,
-    });
-    if (body.dryRun !== true) ctx.dispatcher.wake([destination], { recheck: true });
-    sendJson(res, body.dryRun === true ? 200 : 202, { destination, events: count, dryRun: body.dryRun === true } satisfies z.input<typeof replayResultSchema>);
+    const dryRun = body.dryRun === true;
+    const { events, stored } = await replayTo(ctx.store, dest, { since: from, type: typeof body.type === 'string' ? body.type : undefined, dryRun });
+    if (!dryRun) ctx.dispatcher.wake([destination], { recheck: true });
+    sendJson(res, dryRun ? 200 : 202, { destination, events, dryRun, destinationEvents: dest.events, stored } satisfies z.input<typeof replayResultSchema>);
   });
 
   router.on('GET', '/api/attempts', async (req, res) => {
