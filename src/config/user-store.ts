@@ -1,6 +1,7 @@
 import Conf from 'conf';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError, jsonSyntaxProblem } from './errors.js';
 
 export type StoredDestination = Record<string, unknown> & { connector: string };
 
@@ -19,12 +20,23 @@ export class UserStore {
   private readonly conf: Conf<UserConfig>;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
+    const cwd = userConfigDir(env);
     this.conf = new Conf<UserConfig>({
       projectName: 'vidhook',
       projectSuffix: '',
       configFileMode: 0o600,
-      cwd: userConfigDir(env),
+      cwd,
       defaults: { destinations: {} },
+      // A file that does not parse is an error that says where, and stays as it is for the user to
+      // mend (conf never rewrites a file it could not read).
+      deserialize: (text) => {
+        if (text.trim() === '') return {};
+        try {
+          return JSON.parse(text);
+        } catch (err) {
+          throw new ConfigError(`cannot be read: ${jsonSyntaxProblem(text, err)}`, { file: join(cwd, 'config.json') });
+        }
+      },
     });
   }
 

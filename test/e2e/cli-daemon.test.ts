@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
@@ -121,6 +121,19 @@ describe('the CLI and a running daemon', () => {
     const removed = await box.run(['destinations', 'remove', 'other', '--yes']);
     expect(removed.exitCode).toBe(0);
     expect(removed.stderr).toContain(`the daemon at ${daemon.url} picked the change up`);
+  });
+
+  it('keeps its configuration when the user store stops parsing, and says where the file is broken', async () => {
+    const { box, daemon } = await setup();
+    const saved = await box.run(['configure', 'webhook', '--name', 'other', '--set', 'url=https://other.example/hooks']);
+    expect(saved.exitCode).toBe(0);
+    await eventually(async () => (await generation(daemon)) === 2);
+    const file = join(box.env.VIDHOOK_CONFIG_DIR, 'config.json');
+    writeFileSync(file, '{"destinations": {"other": {"connector": "webhook",}}}');
+    await eventually(() => /was not applied/.test(daemon.output()));
+    expect(daemon.output()).toContain(`${file}: cannot be read: line 1, column 52: `);
+    expect(await generation(daemon)).toBe(2);
+    expect(readFileSync(file, 'utf8')).toBe('{"destinations": {"other": {"connector": "webhook",}}}');
   });
 
   it('names --token and VIDHOOK_TOKEN when the daemon wants a token', async () => {

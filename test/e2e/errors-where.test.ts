@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sandbox, type Sandbox } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
@@ -21,6 +23,19 @@ describe('errors that say where', () => {
     const result = await box.run(['status', '--config', file]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/cannot be read: line 1, column 19: .*property name/);
+  });
+
+  it('gives the file, line, column and reason of a JSON syntax error in the user store, and leaves the file as it was', async () => {
+    const broken = '{\n  "destinations": {\n    "partner": { "connector": "webhook", }\n  }\n}\n';
+    mkdirSync(box.env.VIDHOOK_CONFIG_DIR, { recursive: true });
+    const file = join(box.env.VIDHOOK_CONFIG_DIR, 'config.json');
+    writeFileSync(file, broken);
+    for (const args of [['destinations'], ['configure', 'webhook', '--name', 'other', '--set', 'url=https://partner.example/hooks'], ['emit', 'video.generated', '--sample']]) {
+      const result = await box.run(args);
+      expect(result.exitCode, args[0]).toBe(2);
+      expect(result.stderr, args[0]).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot be read: line 3, column 42: .*property name$`));
+      expect(readFileSync(file, 'utf8'), args[0]).toBe(broken);
+    }
   });
 
   it('lists every invalid field of the project file', async () => {
