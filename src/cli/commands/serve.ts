@@ -8,6 +8,12 @@ import type { DoneMessage, ServeOptions, ServeThreadData, StopMessage } from '..
  */
 const DAEMON_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 14 };
 
+/**
+ * A terminal's Ctrl-C reaches every process of its group, and a launcher such as `npm exec` passes
+ * it on to its child once more: a stop signal this soon after the first is that same Ctrl-C.
+ */
+const SAME_STOP_MS = 1_000;
+
 function stoppedUnexpectedly(err: (Error & { code?: string }) | undefined, code: number): Error {
   if (err?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
     const message = `the daemon ran out of memory: raise its heap (${DAEMON_HEAP.maxOldGenerationSizeMb} MB unless set) with NODE_OPTIONS=--max-old-space-size=<MB>`;
@@ -25,10 +31,21 @@ function stoppedUnexpectedly(err: (Error & { code?: string }) | undefined, code:
 export default function serve(_: string[], options: ServeOptions, globals: GlobalOptions): Promise<number> {
   const data: ServeThreadData = { options, globals, colors: colorLevels(globals) };
   const daemon = new Worker(new URL('../serve-thread.js', import.meta.url), { workerData: data, resourceLimits: DAEMON_HEAP });
-  // Once: a second Ctrl-C stops the process at once, as it would without a daemon thread.
   const forward = (signal: NodeJS.Signals) => daemon.postMessage({ signal } satisfies StopMessage);
-  process.once('SIGINT', forward);
-  process.once('SIGTERM', forward);
+  let stoppingSince: number | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stoppingSince === undefined) {
+      stoppingSince = Date.now();
+      return forward(signal);
+    }
+    if (Date.now() - stoppingSince < SAME_STOP_MS) return;
+    // A second Ctrl-C stops the process at once, as it would without a daemon thread.
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   // SIGHUP reloads the configuration, as many times as it comes.
   process.on('SIGHUP', forward);
 
@@ -38,8 +55,8 @@ export default function serve(_: string[], options: ServeOptions, globals: Globa
     daemon.on('message', (m: DoneMessage) => (done = m));
     daemon.on('error', (err) => (crash = err));
     daemon.on('exit', (code) => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       process.off('SIGHUP', forward);
       if (done) resolve(done.exitCode);
       else reject(stoppedUnexpectedly(crash, code));
