@@ -49,6 +49,14 @@ describe.skipIf(!postgresAnswers)('copying a SQLite store into PostgreSQL', () =
     return { ok, retry, inFlight: leased.find((l) => l !== ok && l !== retry)!, later };
   }
 
+  it('keeps the attempt count of a delivery retried by hand, so its attempts go on being numbered', async () => {
+    const { ok } = await fill();
+    await sqlite.requeue({ ids: [ok.id] });
+    await copyToPostgres(sqlite, target);
+    const leased = (await target.leaseDue('a', { now: Date.now(), limit: 10, leaseMs: 60_000 })).find((d) => d.id === ok.id);
+    expect(leased).toMatchObject({ attempts: 1, attemptsBeforeRequeue: 1, requeuedAt: expect.any(Number) });
+  });
+
   it('copies events, deliveries, attempts, connector state, registrations and disabled flags', async () => {
     const { ok, retry, inFlight, later } = await fill();
     const report = await copyToPostgres(sqlite, target);

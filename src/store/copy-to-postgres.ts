@@ -41,7 +41,8 @@ const COPY_LOCK = PG_MIGRATION_LOCK + 2;
  */
 function dueAgain(row: Row): Row {
   if (row.state !== 'in_flight') return row;
-  return { ...row, state: (row.attempts as number) > 0 ? 'retrying' : 'pending', next_at: Date.now() };
+  const triedSinceRequeue = (row.attempts as number) > (row.attempts_before_requeue as number);
+  return { ...row, state: triedSinceRequeue ? 'retrying' : 'pending', next_at: Date.now() };
 }
 
 // Events first: deliveries refer to them.
@@ -53,6 +54,7 @@ const TABLES: TableCopy[] = [
     columns: {
       id: 'text', event_id: 'text', event_type: 'text', destination: 'text', state: 'text', attempts: 'integer',
       next_at: 'bigint', created_at: 'bigint', updated_at: 'bigint', last_error: 'text',
+      attempts_before_requeue: 'integer', requeued_at: 'bigint',
     },
     adapt: dueAgain,
   },
