@@ -21,7 +21,7 @@ describe('the calls that cross to the store thread', () => {
   });
 
   it('leave out only what the caller prepares before it crosses', () => {
-    expectTypeOf<Exclude<keyof Store, StoreMethod>>().toEqualTypeOf<'addEvents' | 'leaseDue' | 'recoverLeases' | 'settle' | 'isOpen'>();
+    expectTypeOf<Exclude<keyof Store, StoreMethod>>().toEqualTypeOf<'addEvents' | 'leaseDue' | 'recoverLeases' | 'settle' | 'isOpen' | 'shared'>();
   });
 });
 
