@@ -19,7 +19,9 @@ describe.skipIf(!postgresAnswers)('the CLI on a shared PostgreSQL store without 
   let partner: Receiver;
   let late: Receiver;
   let daemons: DaemonProcess[];
+  let boxes: Sandbox[];
   let cli: Sandbox;
+  let withLateVideos = '';
 
   beforeAll(async () => {
     const db = await freshPostgresDatabase();
@@ -32,10 +34,14 @@ describe.skipIf(!postgresAnswers)('the CLI on a shared PostgreSQL store without 
     const config =
       `destinations:\n  partner:\n    connector: webhook\n    url: ${partner.url}\n    secret: ${SECRET}\n` +
       `  late:\n    connector: webhook\n    url: ${late.url}\n    secret: ${SECRET}\n    events: [user.registered]\n`;
+    // Later, `late` is set to take them too: replay then sends what came before (below).
+    withLateVideos = config.replace('events: [user.registered]', 'events: [user.registered, video.generated]');
     daemons = [];
+    boxes = [];
     for (let i = 0; i < 2; i++) {
       const box = sandbox({ VIDHOOK_STORE: url });
       cleanups.push(() => box.cleanup());
+      boxes.push(box);
       box.writeConfig(config);
       const daemon = await startDaemon(box);
       cleanups.push(() => daemon.stop());
@@ -103,8 +109,13 @@ describe.skipIf(!postgresAnswers)('the CLI on a shared PostgreSQL store without 
 
   it('replays stored events of both daemons to a destination with replay --store, and the daemons deliver them', async () => {
     await partner.waitFor(6);
+    // `late` now takes video events: each daemon reloads its config, the CLI reads the new one.
+    const generation = async (d: DaemonProcess) => (await d.request('GET', '/api/integrations/status')).body.daemon.configGeneration as number;
+    const before = await Promise.all(daemons.map(generation));
+    for (const box of [...boxes, cli]) box.writeConfig(withLateVideos);
+    await eventually(async () => (await Promise.all(daemons.map(generation))).every((g, i) => g > before[i]));
     const dry = JSON.parse(await run(['replay', '--to', 'late', '--since', '1h', '--dry-run', '--store', url, '--json']));
-    expect(dry).toEqual({ destination: 'late', events: 6, dryRun: true });
+    expect(dry).toMatchObject({ destination: 'late', events: 6, dryRun: true });
     const done = JSON.parse(await run(['replay', '--to', 'late', '--since', '1h', '--store', url, '--json']));
     expect(done.events).toBe(6);
     await late.waitFor(6);
