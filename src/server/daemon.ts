@@ -10,6 +10,7 @@ import { DEFAULT_RETRY_POLICY } from '../delivery/retry-policy.js';
 import type { ResolvedDestination } from '../destinations/index.js';
 import { closeHttpAgents } from '../delivery/http.js';
 import { announcesAttempts, announcesNewWork, type AttemptSummary, type Store } from '../store/types.js';
+import { gatherWakes, NEW_WORK_GATHER_MS } from './gather-wakes.js';
 import { ThreadedStore } from '../store/threaded.js';
 import { authorized, StreamTickets } from './auth.js';
 import { guardRequest } from './request-guard.js';
@@ -267,9 +268,9 @@ async function serve(store: Store, options: DaemonOptions): Promise<RunningDaemo
   });
   dispatcher.start();
   if (announcesNewWork(store)) {
-    // Deliveries created by other daemons wake this one at once; the dispatcher's poll remains the fallback.
+    // Deliveries created by other daemons wake this one; the dispatcher's poll remains the fallback.
     await store
-      .onNewWork((names) => dispatcher.wake(names.length ? names : undefined))
+      .onNewWork(gatherWakes((names) => dispatcher.wake(names), NEW_WORK_GATHER_MS))
       .catch((err: Error) => options.warn(`not listening for new work (polling instead): ${err.message}`));
   }
   const address = server.address() as AddressInfo;
