@@ -178,9 +178,10 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async query(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  /** `name`: a statement every delivery runs, prepared once per connection so it is not planned anew each time. */
+  private async query(sql: string, params: unknown[] = [], name?: string): Promise<pg.QueryResult> {
     try {
-      return await this.pool.query(sql, params);
+      return await (name ? this.pool.query({ name, text: sql, values: params }) : this.pool.query(sql, params));
     } catch (err) {
       throw unreachable(err, this.url);
     }
@@ -252,6 +253,7 @@ export class PostgresStore implements Store {
        SELECT (SELECT coalesce(array_agg(id), '{}') FROM inserted) AS inserted, (SELECT count(*) FROM announced) AS announced`,
       [batch.map((b) => b.event.id), batch.map((b) => b.event.type), batch.map((b) => b.event.timestamp), batch.map((b) => JSON.stringify(b.event)),
         deliveries.map((d) => d[0]), deliveries.map((d) => d[1]), deliveries.map((d) => d[2]), deliveries.map((d) => d[3]), NEW_WORK_CHANNEL],
+      'vidhook_ingest',
     );
     const insertedIds = new Set(inserted as string[]);
     const created = new Set<string>();
@@ -338,8 +340,10 @@ export class PostgresStore implements Store {
     }
     let rows: Row[];
     try {
-      rows = (await db.query(
-        `WITH clock AS (SELECT ${dbNow} AS now),
+      rows = (await db.query({
+        // Prepared once per connection (the CLI's variant, limited to some events, is not).
+        name: eventIds ? undefined : 'vidhook_claim',
+        text: `WITH clock AS (SELECT ${dbNow} AS now),
          due AS (
            SELECT d.id, d.next_at AS due_at FROM deliveries d, clock
            WHERE d.destination = $1 AND d.state IN ('pending', 'retrying', 'in_flight') AND d.next_at <= clock.now ${onlyEvents}
@@ -350,8 +354,8 @@ export class PostgresStore implements Store {
          FROM due, clock, events e
          WHERE d.id = due.id AND e.id = d.event_id
          RETURNING d.id, d.event_id, d.event_type, d.attempts, d.attempts_before_requeue, d.requeued_at, d.created_at, d.last_error, e.body, d.lease_count, d.next_at, d.updated_at, due.due_at`,
-        params,
-      )).rows as Row[];
+        values: params,
+      })).rows as Row[];
     } catch (err) {
       throw unreachable(err, this.url);
     }
@@ -492,6 +496,7 @@ export class PostgresStore implements Store {
       [col('id'), col('count'), col('state'), col('delay'), col('counts'), col('error'),
         a('deliveryId'), a('eventId'), a('eventType'), a('destination'), a('number'), a('startedAt'),
         attempts.map((x) => Date.parse(x.startedAt)), a('durationMs'), a('outcome'), a('statusCode'), a('error'), a('exchanges')],
+      'vidhook_settle',
     );
     if (rows.some((r) => r.state === 'pending' || r.state === 'retrying')) await this.query('SELECT pg_notify($1, $2)', [NEW_WORK_CHANNEL, '']);
     return new Set(rows.map((r) => r.id as string));
