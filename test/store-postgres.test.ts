@@ -70,6 +70,12 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL store', () 
     expect(rows[0].tokens).toBeLessThan(1);
   });
 
+  it('lets a limit under one a second through one at a time', async () => {
+    await stores[0].addEvents(Array.from({ length: 3 }, (_, i) => ({ event: event(`evt_${i}`), destinations: ['a'] })));
+    const lease = (s: PostgresStore) => s.leaseDue('a', { now: Date.now(), limit: 3, leaseMs: 60_000, limits: { perSecond: 0.5 } });
+    expect((await Promise.all(stores.map(lease))).flat()).toHaveLength(1);
+  });
+
   it("fences a settlement by another daemon once the lease expired and was taken again", async () => {
     await stores[0].addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
     const [first] = await stores[0].leaseDue('a', { now: Date.now(), limit: 1, leaseMs: -1 });

@@ -309,8 +309,9 @@ export class PostgresStore implements Store {
       );
       let room = options.limit;
       if (concurrency) room = Math.min(room, concurrency - (budget.leased as number));
-      // A full bucket holds one second's worth, as each daemon's own bucket does.
-      const tokens = perSecond ? Math.min(perSecond, (budget.tokens as number | null) ?? perSecond) : 0;
+      // A full bucket holds one second's worth (at least one request), as each daemon's own bucket does.
+      const capacity = Math.max(1, perSecond ?? 0);
+      const tokens = perSecond ? Math.min(capacity, (budget.tokens as number | null) ?? capacity) : 0;
       if (perSecond) room = Math.min(room, Math.floor(tokens));
       const leased = room > 0 ? await this.claim(client, destination, options, room) : [];
       if (perSecond) {
