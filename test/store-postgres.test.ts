@@ -162,6 +162,16 @@ describe.skipIf(!postgresAnswers)('several daemons on one PostgreSQL store', () 
     expect(queries).toHaveBeenCalledTimes(2);
   });
 
+  it("reports the oldest pending delivery's age on the database's clock, whatever the host's clock says", async () => {
+    await stores[0].addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
+    // This host's clock runs ten minutes ahead of the database's.
+    const ahead = Date.now() + 600_000;
+    vi.spyOn(Date, 'now').mockReturnValue(ahead);
+    const [health] = await stores[1].health(['a'], ahead);
+    vi.restoreAllMocks();
+    expect(ahead - health.oldestPendingAt!).toBeLessThan(5_000);
+  });
+
   it("sets a lease's expiry on the database's clock", async () => {
     await stores[0].addEvents([{ event: event('evt_1'), destinations: ['a'] }]);
     const leased = await stores[0].leaseDue('a', { now: Date.now(), limit: 1, leaseMs: 60_000 });

@@ -629,7 +629,8 @@ export class PostgresStore implements Store {
         attemptsLastHour: (h.total as number) ?? 0,
         failuresLastHour: (h.failures as number) ?? 0,
         pending: b.n as number,
-        ...(b.oldest != null ? { oldestPendingAt: b.oldest as number } : {}),
+        // Moved onto this host's clock, so its age is the same on every daemon whatever their clocks say.
+        ...(b.oldest != null ? { oldestPendingAt: (b.oldest as number) - (b.now as number) + Date.now() } : {}),
         // On the database's clock, as due times are: every daemon reports the same lag.
         queueLagMs: b.due != null ? Math.max(0, (b.now as number) - (b.due as number)) : 0,
       };

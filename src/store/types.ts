@@ -147,7 +147,7 @@ export interface DestinationHealth {
   attemptsLastHour: number;
   failuresLastHour: number;
   pending: number;
-  /** Epoch ms creation time of the oldest delivery not yet settled (lag). */
+  /** Epoch ms creation time of the oldest delivery not yet settled (lag), on the caller's clock. */
   oldestPendingAt?: number;
   /** How late the oldest due delivery is, in ms (now − its due time, on the store's clock); 0 when nothing is due. */
   queueLagMs: number;
