@@ -317,10 +317,11 @@ export class Dispatcher {
   private async apply(lane: Lane, effects: Effects): Promise<void> {
     if (effects.circuit === 'success') lane.circuit.success();
     else if (effects.circuit === 'failure') {
-      const reopened = lane.circuit.reopensAt();
+      const before = lane.circuit.reopensAt();
       lane.circuit.failure();
-      if (lane.circuit.reopensAt() !== reopened) {
-        const until = lane.circuit.reopensAt();
+      const until = lane.circuit.reopensAt();
+      // It opened (or a failed probe opened it again): the other daemons pause too.
+      if (until !== before) {
         this.shareHold(lane, { until, cause: 'circuit', reason: `circuit opened by repeated failures; next probe at ${new Date(until).toISOString()}` });
       }
     } else if (effects.circuit === 'inconclusive') lane.circuit.cancelProbe();

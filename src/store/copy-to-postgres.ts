@@ -76,7 +76,7 @@ const TABLES: TableCopy[] = [
 /** One batch as one statement: a column array per parameter, inserted in the order read. */
 function insertSql({ table, columns, guard }: TableCopy): string {
   const names = Object.keys(columns);
-  const returning = table === 'deliveries' ? ' RETURNING id, state' : '';
+  const returning = table === 'deliveries' ? ' RETURNING id' : '';
   const arrays = Object.values(columns).map((type, i) => `$${i + 1}::${type}[]`);
   return `INSERT INTO ${table} (${names.join(', ')})
     SELECT ${names.map((n) => `u.${n}`).join(', ')} FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS u(${names.join(', ')}, n)

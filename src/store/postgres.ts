@@ -571,13 +571,12 @@ export class PostgresStore implements Store {
     return rows.map(toDelivery).sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  async backfill(destination: string, { since, types, dryRun }: { since: number; types?: readonly string[]; dryRun?: boolean }): Promise<number> {
+  async backfill(destination: string, { since, types }: { since: number; types?: readonly string[] }): Promise<number> {
     if (types?.length === 0) return 0;
     const w = new Where();
     w.add((p) => `received_at >= ${p}`, since);
     w.add((p) => `NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.destination = ${p})`, destination);
     if (types) w.add((p) => `type = ANY(${p})`, types);
-    if (dryRun) return ((await this.rows(`SELECT count(*)::integer AS n FROM events ${w.sql}`, w.params))[0].n as number);
     return this.transaction(async (client) => {
       const { rows } = await client.query(`SELECT id, type FROM events ${w.sql} ORDER BY received_at, seq`, w.params);
       if (rows.length === 0) return 0;

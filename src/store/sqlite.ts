@@ -357,14 +357,11 @@ export class SqliteStore implements Store {
     return rows.map(toDelivery);
   }
 
-  async backfill(destination: string, { since, types, dryRun }: { since: number; types?: readonly string[]; dryRun?: boolean }): Promise<number> {
+  async backfill(destination: string, { since, types }: { since: number; types?: readonly string[] }): Promise<number> {
     if (types?.length === 0) return 0;
     const clauses = ['received_at >= ?', 'NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.destination = ?)'];
     const params: unknown[] = [since, destination];
     if (types) { clauses.push(`type IN (${types.map(() => '?').join(', ')})`); params.push(...types); }
-    if (dryRun) {
-      return (this.statement(`SELECT count(*) AS n FROM events ${where(clauses)}`).get(...params) as { n: number }).n;
-    }
     const now = Date.now();
     return this.db.transaction(() => {
       const ids = this.statement(`SELECT id, type FROM events ${where(clauses)} ORDER BY received_at`).all(...params) as Row[];

@@ -132,7 +132,7 @@ export class ThreadedStore implements Store {
     return this.call('requeue', filter);
   }
 
-  backfill(destination: string, options: { since: number; types?: readonly string[]; dryRun?: boolean }): Promise<number> {
+  backfill(destination: string, options: { since: number; types?: readonly string[] }): Promise<number> {
     return this.call('backfill', destination, options);
   }
 

@@ -190,8 +190,8 @@ export interface Store extends ConsoleStore {
    * attempts go on being counted (and numbered) from where they stood.
    */
   requeue(filter: DeliveryFilter & { ids?: string[] }): Promise<Delivery[]>;
-  /** Creates deliveries to one destination for stored events (of these types) it has none for (backfill). */
-  backfill(destination: string, options: { since: number; types?: readonly string[]; dryRun?: boolean }): Promise<number>;
+  /** Creates deliveries to one destination for stored events (of these types) it has none for (backfill); a dry run counts with storedEventCounts. */
+  backfill(destination: string, options: { since: number; types?: readonly string[] }): Promise<number>;
   /** Events received since `since`, counted per type, with how many of them have no delivery to `destination`. */
   storedEventCounts(destination: string, since: number): Promise<StoredTypeCount[]>;
   health(destinations: string[], now: number): Promise<DestinationHealth[]>;

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { Output, table, type GlobalOptions } from '../output.js';
 import { daemonProcessOn, loadCliConfig, openStore } from '../context.js';
 import { redactUrl } from '../../store/store-url.js';
+import { isPostgresUrl } from '../store-choice.js';
 
 interface MigrateOptions {
   to: string;
@@ -12,7 +13,7 @@ interface MigrateOptions {
 /** `vidhook store migrate --to postgres://…`: the data dir's SQLite store, copied into a shared PostgreSQL store. */
 export default async function migrate(_: string[], options: MigrateOptions, globals: GlobalOptions): Promise<void> {
   const out = new Output(globals);
-  if (!/^postgres(ql)?:\/\/[^/]/.test(options.to)) {
+  if (!isPostgresUrl(options.to)) {
     throw new UsageError(`--to ${options.to}: expected a PostgreSQL URL such as postgres://vidhook@db:5432/vidhook`);
   }
   const { dataDir } = await loadCliConfig(globals);
